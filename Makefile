@@ -1,0 +1,47 @@
+# MarketLounge Workbench — the two commands are `make run` and `make test`.
+# Everything installs into .venv with the system python3 (3.11). torch comes pinned to the
+# CPU wheel (torch==2.13.0) by pyproject.toml.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: setup setup-dev run test lint check lab bench clean-data help
+
+help:  ## Show the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip wheel
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed  ## Install the project into .venv (what `make run` does first).
+
+setup-dev: $(VENV)/.installed-dev  ## Install the project and its test tools.
+
+run: setup  ## Install, then run the main job on the embedded default (demo tenant).
+	$(BIN)/marketlounge demo
+
+test: setup-dev  ## Install test tools if missing, then run the whole suite.
+	$(BIN)/python -m pytest
+
+lint: setup-dev  ## ruff + mypy (the gate before committing, with `make test`).
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check core api workbench tests benchmarks
+	$(BIN)/mypy
+
+check: lint test  ## Everything CI checks.
+
+clean-data:  ## Delete the embedded database, runs and indexes (your local data!).
+	rm -rf data/pgdata runs faiss_index/tenant_*
