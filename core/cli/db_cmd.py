@@ -31,8 +31,10 @@ def init() -> None:
 
     revision = upgrade_to_head()
     settings = get_settings()
-    where = "external database (DATABASE_URL)" if settings.database_url else (
-        f"embedded PostgreSQL in {settings.pg_data_dir}"
+    where = (
+        "external database (DATABASE_URL)"
+        if settings.database_url
+        else (f"embedded PostgreSQL in {settings.pg_data_dir}")
     )
     console.print(f"schema at revision [bold]{revision}[/] on {where}")
 

@@ -7,6 +7,7 @@ import logging
 import typer
 
 from core.cli import (
+    apikeys_cmd,
     builds_cmd,
     db_cmd,
     demo_cmd,
@@ -52,6 +53,7 @@ for module in (
     serve_cmd,
     users_cmd,
     market_cmd,
+    apikeys_cmd,
 ):
     module.register(app)
 

@@ -1,0 +1,1 @@
+"""Hybrid matching: free text → shortlist of concepts with companies and explanations."""
