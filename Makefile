@@ -33,7 +33,8 @@ setup-dev: $(VENV)/.installed-dev  ## Install the project and its test tools.
 run: setup  ## Install, then run the main job on the embedded default (demo tenant).
 	$(BIN)/marketlounge demo
 
-test: setup-dev  ## Install test tools if missing, then run the whole suite.
+test: setup-dev  ## Install test tools (and Chromium, redis-server) if missing, run the suite.
+	bash scripts/ensure_system_deps.sh
 	$(BIN)/python -m pytest
 
 lint: setup-dev  ## ruff + mypy (the gate before committing, with `make test`).
