@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     mistral_max_retries: int = Field(default=3, ge=0)
     mistral_cost_per_1k_input: float = 0.0002
     mistral_cost_per_1k_output: float = 0.0006
+    mistral_backoff_seconds: float = Field(default=0.5, ge=0, description="First retry delay.")
+    mistral_retry_after_max_seconds: float = Field(default=30.0, ge=0)
+    mistral_circuit_failures: int = Field(default=5, ge=1)
+    mistral_circuit_cooldown_seconds: float = Field(default=30.0, ge=0)
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
 
     # --- API -----------------------------------------------------------------------------

@@ -1,0 +1,5 @@
+"""LLM tests: the real mistralai client against the local fake server."""
+
+from fake_mistral.fixtures import fake, fake_mistral, llm, llm_settings
+
+__all__ = ["fake", "fake_mistral", "llm", "llm_settings"]
