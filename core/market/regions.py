@@ -1,33 +1,29 @@
-"""French régions (INSEE codes since 2016): names in French and English, lookup by name."""
+"""French régions for display: names in French and English, lookup by code or by name.
+
+Codes and French names come from ``core.geo`` (the importers' table); this adds English.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 
 from core.errors import UserError
+from core.geo import REGION_NAMES
 
 UNKNOWN_REGION = "?"
 """Key used for items whose région is not known (shown, never silently dropped)."""
 
+_ENGLISH = {
+    "03": "French Guiana",
+    "04": "Réunion",
+    "27": "Burgundy-Franche-Comté",
+    "28": "Normandy",
+    "53": "Brittany",
+    "76": "Occitania",
+    "94": "Corsica",
+}
 REGIONS: dict[str, tuple[str, str]] = {
-    "01": ("Guadeloupe", "Guadeloupe"),
-    "02": ("Martinique", "Martinique"),
-    "03": ("Guyane", "French Guiana"),
-    "04": ("La Réunion", "Réunion"),
-    "06": ("Mayotte", "Mayotte"),
-    "11": ("Île-de-France", "Île-de-France"),
-    "24": ("Centre-Val de Loire", "Centre-Val de Loire"),
-    "27": ("Bourgogne-Franche-Comté", "Burgundy-Franche-Comté"),
-    "28": ("Normandie", "Normandy"),
-    "32": ("Hauts-de-France", "Hauts-de-France"),
-    "44": ("Grand Est", "Grand Est"),
-    "52": ("Pays de la Loire", "Pays de la Loire"),
-    "53": ("Bretagne", "Brittany"),
-    "75": ("Nouvelle-Aquitaine", "Nouvelle-Aquitaine"),
-    "76": ("Occitanie", "Occitania"),
-    "84": ("Auvergne-Rhône-Alpes", "Auvergne-Rhône-Alpes"),
-    "93": ("Provence-Alpes-Côte d'Azur", "Provence-Alpes-Côte d'Azur"),
-    "94": ("Corse", "Corsica"),
+    code: (name, _ENGLISH.get(code, name)) for code, name in REGION_NAMES.items()
 }
 """INSEE région code → (French name, English name)."""
 

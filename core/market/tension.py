@@ -132,7 +132,9 @@ def _search_by_unit(
 ) -> pd.DataFrame:
     """Not-found searches per unit (concepts, or rolled up to branches); nan for régions."""
     signal = search.dropna(subset=["concept_id"]).astype({"concept_id": "int64"})
-    signal = signal[["concept_id", "searches", "not_found"]]
+    signal = signal[["concept_id", "searches", "not_found"]].astype(
+        {"searches": "float64", "not_found": "float64"}
+    )
     if keys == ["concept_id"]:
         return signal
     if keys == ["branch_code"]:
@@ -141,7 +143,9 @@ def _search_by_unit(
             branches = branches[branches["depth"] == level]
         rolled = signal.merge(branches[["concept_id", "branch_code"]], on="concept_id")
         return rolled.groupby("branch_code", as_index=False)[["searches", "not_found"]].sum()
-    return pd.DataFrame(columns=[*keys, "searches", "not_found"])
+    return pd.DataFrame(
+        {**{k: pd.Series(dtype="object") for k in keys}, "searches": [], "not_found": []}
+    ).astype({"searches": "float64", "not_found": "float64"})
 
 
 def tension_index(
