@@ -73,10 +73,10 @@ def _classification(concept_id: int | None) -> dict[str, Any]:
     }
 
 
-def _existing(
+def load_items_by_ref(
     session: Session, tenant_id: str, model: type[Demand] | type[Offer]
 ) -> dict[str, dict[str, Any]]:
-    """The tenant's items of this kind by external_ref (import-owned columns only)."""
+    """The tenant's offers or demands keyed by external_ref (import-owned columns, ``pk``)."""
     fields = ITEM_FIELDS + CLASSIFICATION_FIELDS + ("extra",)
     if model is Demand:
         fields += DEMAND_FIELDS
@@ -109,7 +109,7 @@ def upsert_items(
     Returns:
         external_ref → primary key of every item of the file.
     """
-    existing = _existing(session, tenant_id, model)
+    existing = load_items_by_ref(session, tenant_id, model)
     concepts = concept_ids_by_code(session, tenant_id, (i.get("concept_code") for i in items))
     pk_name = "demand_id" if model is Demand else "offer_id"
     moment = datetime.now(UTC)

@@ -151,6 +151,8 @@ def _build(source: str, records: Iterable[tuple[int, list[str]]]) -> Table:
         values = values[: len(header)] + [""] * (len(header) - len(values))
         cells = zip(header, values, strict=True)
         rows.append(Row(number, {name: value for name, value in cells if name}))
+    if not rows and not problems:
+        problems.append("no data row under the header: the file describes nothing")
     if problems:
         raise ValidationProblems(problems, source=source)
     return Table(source=source, columns=[name for name in header if name], rows=rows)

@@ -228,8 +228,10 @@ def _tree_problems(
     return problems, paths
 
 
-def _existing(session: Session, tenant_id: str, taxonomy: str) -> dict[str, dict[str, Any]]:
-    """The tenant's nodes of this taxonomy, by code (only the columns the upsert needs)."""
+def load_nodes_by_code(
+    session: Session, tenant_id: str, taxonomy: str
+) -> dict[str, dict[str, Any]]:
+    """The tenant's nodes of one taxonomy keyed by code (the columns an upsert compares)."""
     stmt = scoped(GlossaryNode, tenant_id, GlossaryNode.taxonomy == taxonomy).with_only_columns(
         GlossaryNode.node_id,
         GlossaryNode.code,
@@ -335,7 +337,7 @@ def import_taxonomy(
         raise UserError(
             f"invalid taxonomy name {name!r}: use lower-case letters, digits, _ or - (e.g. cpv)"
         )
-    existing = _existing(session, tenant, name)
+    existing = load_nodes_by_code(session, tenant, name)
     file_codes = {item.code for item in items}
     tree_problems, paths = _tree_problems(
         items, {code: node["parent_code"] for code, node in existing.items()}
