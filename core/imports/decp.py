@@ -207,7 +207,7 @@ def _upsert_suppliers(
     """
     existing = load_companies_by_siren(session, tenant_id)
     moment = datetime.now(UTC)
-    new = [
+    new: list[dict[str, Any]] = [
         {
             "tenant_id": tenant_id,
             "siren": s.siren,
@@ -220,11 +220,11 @@ def _upsert_suppliers(
         for s in suppliers.values()
         if s.siren not in existing
     ]
-    fills = []
+    fills: list[dict[str, Any]] = []
     for supplier in suppliers.values():
         old = existing.get(supplier.siren)
         if old is not None:
-            changes = {}
+            changes: dict[str, Any] = {}
             if supplier.siret and not old["siret"]:
                 changes["siret"] = supplier.siret
             if not old["name"]:

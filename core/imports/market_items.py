@@ -53,7 +53,7 @@ def concept_ids_by_code(
         Concept.code.in_(wanted),
         Concept.status.in_([ConceptStatus.VALIDATED.value, ConceptStatus.DRAFT.value]),
     ).with_only_columns(Concept.code, Concept.concept_id)
-    return dict(session.execute(stmt).tuples().all())
+    return {str(code): concept_id for code, concept_id in session.execute(stmt).tuples()}
 
 
 def _classification(concept_id: int | None) -> dict[str, Any]:
@@ -77,10 +77,10 @@ def load_items_by_ref(
     session: Session, tenant_id: str, model: type[Demand] | type[Offer]
 ) -> dict[str, dict[str, Any]]:
     """The tenant's offers or demands keyed by external_ref (import-owned columns, ``pk``)."""
-    fields = ITEM_FIELDS + CLASSIFICATION_FIELDS + ("extra",)
+    fields: tuple[str, ...] = ITEM_FIELDS + CLASSIFICATION_FIELDS + ("extra",)
     if model is Demand:
         fields += DEMAND_FIELDS
-    primary = model.demand_id if model is Demand else model.offer_id  # type: ignore[attr-defined]
+    primary = getattr(model, "demand_id" if model is Demand else "offer_id")
     stmt = scoped(model, tenant_id, model.external_ref.is_not(None)).with_only_columns(
         primary.label("pk"), model.external_ref, *(getattr(model, name) for name in fields)
     )

@@ -148,9 +148,9 @@ def _build(source: str, records: Iterable[tuple[int, list[str]]]) -> Table:
                 "(check the delimiter and the quotes)"
             )
             continue
-        values = values[: len(header)] + [""] * (len(header) - len(values))
-        cells = zip(header, values, strict=True)
-        rows.append(Row(number, {name: value for name, value in cells if name}))
+        padded = values[: len(header)] + [""] * (len(header) - len(values))
+        pairs = zip(header, padded, strict=True)
+        rows.append(Row(number, {name: value for name, value in pairs if name}))
     if not rows and not problems:
         problems.append("no data row under the header: the file describes nothing")
     if problems:

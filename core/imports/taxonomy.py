@@ -223,8 +223,8 @@ def _tree_problems(
     paths, cycles = resolve_paths(parents)
     for cycle in cycles:
         loop = " → ".join([*cycle, cycle[0]])
-        rows = ", ".join(str(row_of[c]) for c in cycle if c in row_of)
-        problems.append(f"rows {rows}: parent cycle {loop}")
+        where = ", ".join(str(row_of[c]) for c in cycle if c in row_of)
+        problems.append(f"rows {where}: parent cycle {loop}")
     return problems, paths
 
 
