@@ -144,21 +144,34 @@ def growth_rate(current: float, previous: float) -> float:
     return current / previous - 1
 
 
-def standardise(values: Sequence[float] | pd.Series) -> pd.Series:
-    """z-scores ``(x - mean) / std`` over the units (population std); missing values → 0.
+def standardise(
+    values: Sequence[float] | pd.Series, reference: Sequence[bool] | pd.Series | None = None
+) -> pd.Series:
+    """z-scores ``(x - mean) / std`` (population std); missing values → 0.
 
     A missing component is neutral (0) rather than dropping the unit; a constant component
     (std 0) carries no information and is 0 everywhere.
+
+    Args:
+        values: one value per unit.
+        reference: which units define the mean and spread (e.g. those with enough data, so
+            hundreds of one-demand concepts do not define "average"); all units are scored.
 
     >>> standardise([1.0, 3.0]).tolist()
     [-1.0, 1.0]
     >>> standardise([2.0, 2.0, float("nan")]).tolist()
     [0.0, 0.0, 0.0]
+    >>> standardise([1.0, 3.0, 7.0], reference=[True, True, False]).tolist()
+    [-1.0, 1.0, 5.0]
     """
     series = pd.Series(values, dtype="float64")
     finite = series.replace([np.inf, -np.inf], np.nan)
-    mean = finite.mean()
-    std = finite.std(ddof=0)
-    if finite.count() < 2 or not std or math.isnan(std):
+    basis = finite
+    if reference is not None:
+        mask = pd.Series(list(reference), index=series.index, dtype=bool)
+        basis = finite[mask]
+    mean = basis.mean()
+    std = basis.std(ddof=0)
+    if basis.count() < 2 or not std or math.isnan(std):
         return pd.Series(0.0, index=series.index)
     return ((finite - mean) / std).fillna(0.0)

@@ -13,10 +13,16 @@ components, each oriented so that *higher = more tension*, are:
 * ``search`` (optional) — ``log(1 + searched-but-not-found queries)`` from the query logs.
 
 Each component is standardised over the units (``z = (x - mean) / std``; a missing value is
-neutral, 0). The index is the weighted mean of the z-scores; a component's *contribution* is
-its weight × z / Σ weights, so contributions add up to the index exactly. The ``driver`` is
-the component that pushes the index most in its own direction (the largest contribution for a
-positive index, the most negative for a negative one).
+neutral, 0). When at least three units have enough demands (``min_count``), they alone set
+the mean and spread, so a long tail of one-demand concepts does not define "average"; every
+unit is still scored. Small samples are shrunk towards average: each z-score is weighed by
+its *credibility* ``n / (n + min_count)``, ``n`` being the count that component rests on
+(demands + suppliers for tightness, the two periods' counts for dynamics, contracts for
+concentration, demands for unmet demand, searches for search) — one contract says little
+about concentration. The index is the weighted mean of these scores; a component's
+*contribution* is weight × z × credibility / Σ weights, so contributions add up to the index
+exactly. The ``driver`` is the component that pushes the index most in its own direction (the
+largest contribution for a positive index, the most negative for a negative one).
 """
 
 from __future__ import annotations
@@ -102,6 +108,8 @@ COMPONENTS: dict[str, Component] = {
     )
 }
 DEFAULT_COMPONENTS: tuple[str, ...] = ("tightness", "demand_dynamics", "concentration", "unmet")
+MIN_REFERENCE_UNITS = 3
+"""Units with enough demands needed before they alone define the mean and spread."""
 
 
 def _check_components(
@@ -160,6 +168,7 @@ def tension_index(
     current: str | None = None,
     min_count: int = MIN_COUNT,
     confidence: float = DEFAULT_CONFIDENCE,
+    shrink: bool = True,
 ) -> pd.DataFrame:
     """Composite tension index per unit with each component's standardised value and share.
 
@@ -172,13 +181,18 @@ def tension_index(
         search: the output of ``search_demand_signal`` (needed for the ``search`` component).
         previous, current: the periods the dynamics compare (default: see
             ``periods.growth_periods``).
-        min_count: units with fewer demands are flagged ``low_confidence``.
+        min_count: units with fewer demands are flagged ``low_confidence``; also the
+            credibility constant of ``shrink``.
         confidence: level of the ratio and share intervals.
+        shrink: weigh each z-score by its credibility ``n / (n + min_count)``, where ``n``
+            is the count that component rests on (see the module docstring). False gives the
+            plain mean of z-scores.
 
     Returns:
         keys, labels, ``demands``, ``suppliers``, ``ratio`` (+ ``ratio_low``/``ratio_high``),
-        ``demand_growth``, ``supply_growth``, ``hhi``, ``top3_share``, ``unmet_share`` (+
-        interval), for each component ``<c>_raw``, ``<c>_z``, ``<c>_contrib``; then
+        ``demand_growth``, ``supply_growth`` (and their smoothed ``*_log_change``), ``hhi``,
+        ``top3_share``, ``unmet_share`` (+ interval), for each component ``<c>_raw``,
+        ``<c>_z``, ``<c>_n``, ``<c>_credibility``, ``<c>_contrib``; then
         ``tension_index`` (= Σ contributions), ``driver``, ``driver_label`` /
         ``driver_label_en``, ``previous_period``, ``current_period``, ``n`` (= demands) and
         ``low_confidence``; sorted from the most to the least tense.
@@ -203,20 +217,32 @@ def tension_index(
 
     table = base
     table = table.merge(
-        dgrowth[[*keys, "growth", "log_change", "previous_period", "current_period"]].rename(
-            columns={"growth": "demand_growth", "log_change": "_demand_log"}
+        dgrowth[[*keys, "growth", "log_change", "n", "previous_period", "current_period"]].rename(
+            columns={
+                "growth": "demand_growth",
+                "log_change": "demand_log_change",
+                "n": "_demand_growth_n",
+            }
         ),
         on=keys,
         how="left",
     )
     table = table.merge(
-        sgrowth[[*keys, "growth", "log_change"]].rename(
-            columns={"growth": "supply_growth", "log_change": "_supply_log"}
+        sgrowth[[*keys, "growth", "log_change", "n"]].rename(
+            columns={
+                "growth": "supply_growth",
+                "log_change": "supply_log_change",
+                "n": "_supply_growth_n",
+            }
         ),
         on=keys,
         how="left",
     )
-    table = table.merge(conc[[*keys, "hhi", "top3_share"]], on=keys, how="left")
+    table = table.merge(
+        conc[[*keys, "hhi", "top3_share", "n"]].rename(columns={"n": "_concentration_n"}),
+        on=keys,
+        how="left",
+    )
     table = table.merge(
         unmet[[*keys, "unmet_share", "unmet_low", "unmet_high"]], on=keys, how="left"
     )
@@ -228,21 +254,35 @@ def tension_index(
 
     raw = {
         "tightness": np.log((table["demands"] + 0.5) / (table["suppliers"] + 0.5)),
-        "demand_dynamics": table["_demand_log"],
-        "supply_dynamics": -table["_supply_log"],
+        "demand_dynamics": table["demand_log_change"],
+        "supply_dynamics": -table["supply_log_change"],
         "concentration": table["hhi"],
         "unmet": table["unmet_share"],
     }
+    evidence = {
+        "tightness": table["demands"] + table["suppliers"],
+        "demand_dynamics": table["_demand_growth_n"],
+        "supply_dynamics": table["_supply_growth_n"],
+        "concentration": table["_concentration_n"],
+        "unmet": table["demands"],
+    }
     if search is not None:
         raw["search"] = np.log1p(table["not_found"].astype("float64"))
+        evidence["search"] = table["searches"]
     total = sum(chosen.values())
     index = pd.Series(0.0, index=table.index)
+    enough = table["demands"] >= min_count
+    reference = enough if enough.sum() >= MIN_REFERENCE_UNITS else None
     for name, weight in chosen.items():
         values = pd.Series(raw[name], index=table.index, dtype="float64")
-        z = standardise(values)
+        z = standardise(values, reference)
+        n = pd.Series(evidence[name], index=table.index, dtype="float64").fillna(0.0)
+        credibility = n / (n + min_count) if shrink and min_count > 0 else n * 0 + 1.0
         table[f"{name}_raw"] = values
         table[f"{name}_z"] = z
-        table[f"{name}_contrib"] = weight * z / total
+        table[f"{name}_n"] = n.astype("int64")
+        table[f"{name}_credibility"] = credibility
+        table[f"{name}_contrib"] = weight * z * credibility / total
         index = index + table[f"{name}_contrib"]
     table["tension_index"] = index
     contrib = table[[f"{name}_contrib" for name in chosen]]
@@ -256,7 +296,7 @@ def tension_index(
     table["driver_label_en"] = [COMPONENTS[d].label_en for d in table["driver"]]
     table["n"] = table["demands"].astype("int64")
     table["low_confidence"] = table["n"] < min_count
-    table = table.drop(columns=["_demand_log", "_supply_log"])
+    table = table.drop(columns=["_demand_growth_n", "_supply_growth_n", "_concentration_n"])
     table = attach_labels(
         table,
         keys,
@@ -286,7 +326,8 @@ def decompose(index: pd.DataFrame, *, keys: Sequence[str] | None = None) -> pd.D
 
     Returns:
         keys, ``component``, ``component_label``, ``component_label_en``, ``raw``, ``z``,
-        ``contribution`` and ``tension_index``; per unit the contributions sum to the index.
+        ``credibility``, ``contribution`` and ``tension_index``; per unit the contributions
+        sum to the index.
     """
     if keys is None:
         keys = [k for k in ("concept_id", "branch_code", "region") if k in index.columns][:1]
@@ -301,6 +342,7 @@ def decompose(index: pd.DataFrame, *, keys: Sequence[str] | None = None) -> pd.D
                     "component_label_en": COMPONENTS[name].label_en,
                     "raw": unit[f"{name}_raw"],
                     "z": unit[f"{name}_z"],
+                    "credibility": unit.get(f"{name}_credibility", 1.0),
                     "contribution": unit[f"{name}_contrib"],
                     "tension_index": unit["tension_index"],
                 }
@@ -312,16 +354,35 @@ def decompose(index: pd.DataFrame, *, keys: Sequence[str] | None = None) -> pd.D
         "component_label_en",
         "raw",
         "z",
+        "credibility",
         "contribution",
         "tension_index",
     ]
     return pd.DataFrame(rows, columns=columns)
 
 
+def ranked(index: pd.DataFrame) -> pd.DataFrame:
+    """Units with enough data first, each group from the most to the least tense.
+
+    What tables and "top N" lists show, so a one-demand concept never heads a ranking.
+
+    >>> frame = pd.DataFrame({"tension_index": [2.0, 1.0], "low_confidence": [True, False]})
+    >>> ranked(frame)["tension_index"].tolist()
+    [1.0, 2.0]
+    """
+    if index.empty:
+        return index
+    order = index.assign(_low=index["low_confidence"].astype(bool))
+    order = order.sort_values(["_low", "tension_index"], ascending=[True, False], kind="stable")
+    return order.drop(columns="_low")
+
+
 def scarcest_concepts(
     facts: MarketFacts, index: pd.DataFrame, *, top: int = 20, max_suppliers: int = 5
 ) -> pd.DataFrame:
     """The most tense concepts with the suppliers who serve them (most contracts first).
+
+    Concepts with enough demands come first (see :func:`ranked`), small samples after.
 
     Args:
         facts: the market the index was computed on.
@@ -336,20 +397,20 @@ def scarcest_concepts(
     """
     if "concept_id" not in index.columns:
         raise UserError('scarcest_concepts needs an index computed by="concept"')
-    head = index.head(top)
+    head = ranked(index).head(top)
     supply = facts.supply[facts.supply["company_id"].notna()]
     names = dict(zip(facts.companies["company_id"], facts.companies["name"], strict=True))
     listed = []
     for concept_id in head["concept_id"]:
         rows = supply[supply["concept_id"] == concept_id]
-        ranked = (
+        by_supplier = (
             rows.assign(award=rows["kind"] == "award")
             .groupby("company_id")["award"]
             .agg(["sum", "size"])
             .sort_values(["sum", "size"], ascending=False)
         )
-        shown = [str(names.get(int(c), f"#{c}")) for c in ranked.index[:max_suppliers]]
-        more = len(ranked) - len(shown)
+        shown = [str(names.get(int(c), f"#{c}")) for c in by_supplier.index[:max_suppliers]]
+        more = len(by_supplier) - len(shown)
         text = ", ".join(shown) + (f" (+{more})" if more > 0 else "")
         listed.append(text or "aucun fournisseur / no supplier")
     columns = [
@@ -465,3 +526,49 @@ def headline(view: TensionView) -> dict[str, float | int | str]:
             for c in ("previous_period", "current_period")
         ),
     }
+
+
+def _number(value: object, digits: int = 1) -> str:
+    """Short number for sentences ('?' when missing).
+
+    >>> _number(2.345), _number(float("nan")), _number(float("inf"))
+    ('2.3', '?', '∞')
+    """
+    if not isinstance(value, int | float) or math.isnan(value):
+        return "?"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:.{digits}f}"
+
+
+def describe_driver(unit: Mapping[str, object], lang: str = "fr") -> str:
+    """One sentence saying how tense a unit is and why, for reports and pages.
+
+    >>> unit = {"label": "Tours", "code": "42610000", "tension_index": 1.2,
+    ...         "driver": "tightness", "demands": 3, "suppliers": 1, "ratio": 3.0,
+    ...         "low_confidence": True}
+    >>> describe_driver(unit, "en")
+    'Tours (42610000): index +1.20, driven by demand / supply — 3 demand(s) for 1 supplier(s) (ratio 3.0). Small sample: indicative only.'
+    """  # noqa: E501
+    name = str(unit.get("label") or unit.get("branch_label") or unit.get("region_name") or "")
+    code = unit.get("code") or unit.get("branch_code") or unit.get("region")
+    index = float(unit.get("tension_index", math.nan))  # type: ignore[arg-type]
+    component = COMPONENTS.get(str(unit.get("driver")))
+    figures = (
+        f"{unit.get('demands', '?')} demande(s) pour {unit.get('suppliers', '?')} fournisseur(s) "
+        f"(ratio {_number(unit.get('ratio'))})"
+        if lang == "fr"
+        else f"{unit.get('demands', '?')} demand(s) for {unit.get('suppliers', '?')} supplier(s) "
+        f"(ratio {_number(unit.get('ratio'))})"
+    )
+    if lang == "fr":
+        driver = component.label_fr.lower() if component else "?"
+        text = f"{name} ({code}) : indice {index:+.2f}, tiré surtout par {driver} — {figures}."
+        if unit.get("low_confidence"):
+            text += " Petit effectif : indicatif seulement."
+        return text
+    driver = component.label_en.lower() if component else "?"
+    text = f"{name} ({code}): index {index:+.2f}, driven by {driver} — {figures}."
+    if unit.get("low_confidence"):
+        text += " Small sample: indicative only."
+    return text

@@ -49,7 +49,7 @@ def test_single_component_index_is_its_z_score(
 ) -> None:
     build_two_concepts(market)
 
-    index = tension_index(load_facts(session, tenant_id), components=["tightness"])
+    index = tension_index(load_facts(session, tenant_id), components=["tightness"], shrink=False)
 
     tight = row(index, code="42610000")
     slack = row(index, code="50000000")
@@ -83,7 +83,10 @@ def test_weighted_index_decomposes_exactly_and_names_its_driver(
     weights = {"tightness": 1.0, "unmet": 3.0}
 
     index = tension_index(
-        load_facts(session, tenant_id), components=["tightness", "unmet"], weights=weights
+        load_facts(session, tenant_id),
+        components=["tightness", "unmet"],
+        weights=weights,
+        shrink=False,
     )
 
     codes = ["42610000", "42620000", "50000000"]
@@ -106,6 +109,24 @@ def test_weighted_index_decomposes_exactly_and_names_its_driver(
     for concept_id, total in sums.items():
         assert total == pytest.approx(row(index, concept_id=concept_id)["tension_index"])
     assert set(parts["component"]) == {"tightness", "unmet"}
+
+
+def test_small_samples_are_shrunk_by_their_credibility(
+    session: Session, tenant_id: str, market: MarketBuilder
+) -> None:
+    build_two_concepts(market)
+
+    facts = load_facts(session, tenant_id)
+    index = tension_index(facts, components=["tightness"], min_count=5)
+
+    tight = row(index, code="42610000")  # 3 demands + 1 supplier: n = 4
+    slack = row(index, code="50000000")  # 1 demand + 2 suppliers: n = 3
+    assert tight["tightness_n"] == 4
+    assert tight["tightness_credibility"] == pytest.approx(4 / 9)
+    assert tight["tension_index"] == pytest.approx(1.0 * 4 / 9)
+    assert slack["tension_index"] == pytest.approx(-1.0 * 3 / 8)
+    many = tension_index(facts, components=["tightness"], min_count=1)
+    assert row(many, code="42610000")["tension_index"] == pytest.approx(4 / 5)
 
 
 def test_default_components_cover_dynamics_and_concentration(
@@ -178,7 +199,9 @@ def test_search_signal_counts_searched_but_not_found(
     assert signal["searches"].sum() == 4
     assert search_demand_signal(session, tenant_id, low_score=0.95)["not_found"].sum() == 4
 
-    index = tension_index(load_facts(session, tenant_id), components=["search"], search=signal)
+    index = tension_index(
+        load_facts(session, tenant_id), components=["search"], search=signal, shrink=False
+    )
     assert row(index, code="42610000")["search_raw"] == pytest.approx(math.log(2))
     assert row(index, code="42610000")["tension_index"] == pytest.approx(1.0)
     branch = tension_index(
