@@ -133,6 +133,31 @@ class MatchResult:
         data["request_id"] = str(self.request_id)
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MatchResult:
+        """Rebuild a result from :meth:`to_dict` output (the match cache stores that)."""
+        shortlist = []
+        for item in data["shortlist"]:
+            explanation = item.get("explanation")
+            shortlist.append(
+                ShortlistItem(
+                    **{
+                        **item,
+                        "companies": [CompanyHit(**c) for c in item["companies"]],
+                        "explanation": (
+                            CandidateExplanation(**explanation) if explanation else None
+                        ),
+                    }
+                )
+            )
+        return cls(
+            **{
+                **data,
+                "request_id": uuid.UUID(str(data["request_id"])),
+                "shortlist": shortlist,
+            }
+        )
+
 
 @dataclass(frozen=True)
 class WhyNot:

@@ -1,0 +1,1 @@
+"""Evaluation harness: labelled pairs (text → expected concept code) → ranking metrics."""

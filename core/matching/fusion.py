@@ -1,0 +1,163 @@
+"""Score fusion: pure functions that turn per-source scores into one ranking.
+
+Two methods, chosen per request:
+
+* :func:`weighted` — a weighted mean of scores already normalised to ``0..1`` (lexical score
+  / 100, calibrated cosine). It keeps *how strong* each piece of evidence is, which is what the
+  adaptive cut-off needs.
+* :func:`rrf` — reciprocal rank fusion, ``Σ 1 / (k + rank)``: only ranks matter, so it needs no
+  calibration and is robust when one source's scores are on an odd scale.
+
+Sums use :func:`math.fsum`, so results do not depend on the order of the inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Validate fusion weights and scale them to sum to 1.
+
+    Raises:
+        ValueError: a weight is negative or not finite, or they are all zero.
+
+    >>> check_weights({"lexical": 3, "vector": 1})
+    {'lexical': 0.75, 'vector': 0.25}
+    >>> check_weights({"lexical": 0, "vector": 0})
+    Traceback (most recent call last):
+    ...
+    ValueError: fusion weights must not all be zero (got lexical=0, vector=0)
+    """
+    for name, value in weights.items():
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"fusion weight {name}={value} must be a finite number >= 0")
+    total = math.fsum(weights.values())
+    if total <= 0:
+        shown = ", ".join(f"{n}={v:g}" for n, v in weights.items())
+        raise ValueError(f"fusion weights must not all be zero (got {shown})")
+    return {name: value / total for name, value in weights.items()}
+
+
+def minmax(scores: Mapping[K, float]) -> dict[K, float]:
+    """Rescale to ``0..1`` by the list's own minimum and maximum (all 1.0 when flat).
+
+    >>> minmax({"a": 10.0, "b": 30.0, "c": 20.0})
+    {'a': 0.0, 'b': 1.0, 'c': 0.5}
+    >>> minmax({"a": 5.0})
+    {'a': 1.0}
+    """
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    if high - low <= 1e-12:
+        return dict.fromkeys(scores, 1.0)
+    return {key: (value - low) / (high - low) for key, value in scores.items()}
+
+
+def calibrate_cosine(cosine: float, *, floor: float, ceiling: float = 1.0) -> float:
+    """Map a cosine to ``0..1`` linearly between the model's "unrelated" floor and a ceiling.
+
+    Unlike :func:`minmax`, this keeps absolute strength: a weak best hit stays weak.
+
+    >>> round(calibrate_cosine(0.6, floor=0.2), 6)
+    0.5
+    >>> calibrate_cosine(0.1, floor=0.2)
+    0.0
+    """
+    if ceiling <= floor:
+        raise ValueError(f"ceiling {ceiling} must be above floor {floor}")
+    return min(1.0, max(0.0, (cosine - floor) / (ceiling - floor)))
+
+
+def weighted(
+    scores: Mapping[str, Mapping[K, float]], *, weights: Mapping[str, float]
+) -> dict[K, float]:
+    """Weighted mean of normalised scores; a key missing from a source scores 0 there.
+
+    Args:
+        scores: source name → {key: score in 0..1}.
+        weights: source name → weight >= 0 (scaled to sum 1; sources without a weight count 0).
+
+    Returns:
+        key → fused score in ``0..1``.
+
+    >>> weighted({"lexical": {"a": 1.0, "b": 0.5}, "vector": {"b": 1.0}},
+    ...          weights={"lexical": 0.6, "vector": 0.4})
+    {'b': 0.7, 'a': 0.6}
+    """
+    norm = check_weights(weights)
+    keys: set[K] = set()
+    for source_scores in scores.values():
+        keys.update(source_scores)
+    fused: dict[K, float] = {}
+    for key in keys:
+        parts = [
+            norm.get(source, 0.0) * min(1.0, max(0.0, float(source_scores.get(key, 0.0))))
+            for source, source_scores in scores.items()
+        ]
+        fused[key] = min(1.0, math.fsum(parts))
+    return _sorted_desc(fused)
+
+
+def rrf(
+    rankings: Mapping[str, Sequence[K]] | Iterable[Sequence[K]], *, k: int = 60
+) -> dict[K, float]:
+    """Reciprocal rank fusion: ``score(d) = Σ_lists 1 / (k + rank_d)`` with 1-based ranks.
+
+    Args:
+        rankings: ranked lists (best first), as a sequence or a mapping source → list.
+        k: the RRF constant (60 in the original paper); larger flattens the rank curve.
+
+    >>> rrf([["a", "b"], ["b", "c"]], k=60) == {"b": 1/62 + 1/61, "a": 1/61, "c": 1/62}
+    True
+    """
+    if k < 1:
+        raise ValueError(f"RRF k must be >= 1, got {k}")
+    lists = rankings.values() if isinstance(rankings, Mapping) else rankings
+    parts: dict[K, list[float]] = {}
+    for ranked in lists:
+        for rank, key in enumerate(ranked, start=1):
+            parts.setdefault(key, []).append(1.0 / (k + rank))
+    return _sorted_desc({key: math.fsum(values) for key, values in parts.items()})
+
+
+def rrf_max(n_lists: int, *, k: int = 60) -> float:
+    """The largest RRF score possible (first in every list), to rescale RRF to ``0..1``.
+
+    >>> round(rrf_max(2, k=60), 6)
+    0.032787
+    """
+    return n_lists / (k + 1)
+
+
+def _sorted_desc(scores: dict[K, float]) -> dict[K, float]:
+    """Best first; ties broken by the key's repr so the order is deterministic."""
+    return dict(sorted(scores.items(), key=lambda item: (-item[1], repr(item[0]))))
+
+
+def adaptive_cutoff(
+    scores: Sequence[float], *, floor: float = 0.2, relative: float = 0.5, keep_min: int = 1
+) -> int:
+    """How many of the (descending) ``scores`` to keep, so a weak tail is not returned.
+
+    The rule: keep a candidate when its score is at least ``floor`` (absolute evidence) and
+    at least ``relative × best`` (not much weaker than the best). Candidates pinned first (exact
+    hits) count as kept by the caller; ``keep_min`` keeps at least that many above the floor.
+
+    >>> adaptive_cutoff([0.9, 0.8, 0.5, 0.3, 0.1])
+    3
+    >>> adaptive_cutoff([0.15, 0.1])
+    0
+    """
+    if not scores:
+        return 0
+    best = scores[0]
+    bar = max(floor, relative * best)
+    kept = sum(1 for value in scores if value >= bar)
+    above_floor = sum(1 for value in scores if value >= floor)
+    return max(kept, min(keep_min, above_floor))
