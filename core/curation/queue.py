@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.curation.views import QueueItem, pick_label, priority_score
+from core.curation.views import QueueItem, escape_like, pick_label, priority_score
 from core.models import Concept, ConceptStatus, Demand, MergeProposal, QueryMatchLog
 from core.tenancy import scoped, validate_tenant_id
 
@@ -147,7 +147,7 @@ def nearest_cosines(
 
 
 def _search_clause(search: str) -> ColumnElement[bool]:
-    pattern = f"%{search.strip()}%"
+    pattern = f"%{escape_like(search.strip())}%"
     return or_(
         Concept.code.ilike(pattern),
         cast(Concept.labels, Text).ilike(pattern),

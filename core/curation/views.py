@@ -16,6 +16,15 @@ AGE_SATURATION_DAYS = 30.0
 """A draft this old (or older) gets the full age component."""
 
 
+def escape_like(text: str) -> str:
+    r"""Escape ``LIKE`` wildcards so user text matches literally.
+
+    >>> escape_like("50%_x")
+    '50\\%\\_x'
+    """
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def pick_label(labels: dict[str, str] | None, lang: str = "fr") -> str:
     """The label in ``lang``, else French, else English, else any, else ``""``.
 

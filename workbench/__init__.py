@@ -1,0 +1,1 @@
+"""Streamlit workbench for curators and analysts: UI wiring over ``core``."""
