@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from core.market.tension import COMPONENTS, used_components
+from core.market.tension import COMPONENTS, ranked, used_components
 
 LOW_CONFIDENCE_COLOR = "#9e9e9e"
 TENSION_SCALE = "RdBu_r"  # blue = slack, red = tension
@@ -73,13 +73,26 @@ def _color_of(value: float, low: float = -2.0, high: float = 2.0) -> str:
     return str(sample_colorscale(TENSION_SCALE, [position])[0])
 
 
-def smoothed_change_pct(log_change: pd.Series) -> pd.Series:
-    """Percent change read from a smoothed log change (finite even from 0).
+CHANGE_TICKS = (-0.9, -0.75, -0.5, 0.0, 1.0, 3.0, 9.0)
+"""Changes marked on the quadrant's log axes (−90 % … +900 %)."""
 
-    >>> smoothed_change_pct(pd.Series([0.0])).tolist()
-    [0.0]
+
+def change_axis(values: pd.Series) -> dict[str, Any]:
+    """Axis settings that draw smoothed log changes with percent tick labels.
+
+    Rises and falls are symmetric on a log scale (×2 and ÷2 are equally far from 0).
+
+    >>> change_axis(pd.Series([0.0]))["ticktext"][:3]
+    ['−50 %', '0', '+100 %']
     """
-    return np.expm1(log_change.astype("float64")) * 100
+    span = max(0.8, float(values.abs().max() if len(values) else 0) * 1.15)
+    ticks = [(math.log1p(p), p) for p in CHANGE_TICKS if abs(math.log1p(p)) <= span * 1.05]
+    return {
+        "range": [-span, span],
+        "tickvals": [t for t, _ in ticks],
+        "ticktext": [f"{p * 100:+.0f} %".replace("+0 %", "0").replace("-", "−") for _, p in ticks],
+        "zeroline": False,
+    }
 
 
 def tension_quadrant(index: pd.DataFrame, *, lang: str = "fr") -> go.Figure:
@@ -92,15 +105,19 @@ def tension_quadrant(index: pd.DataFrame, *, lang: str = "fr") -> go.Figure:
     if index.empty:
         return _layout(fig, _t(lang, "Quadrant de tension (aucune donnée)", "Tension quadrant"))
     data = index.assign(
-        x=smoothed_change_pct(index["demand_log_change"].fillna(0)),
-        y=smoothed_change_pct(index["supply_log_change"].fillna(0)),
+        x=index["demand_log_change"].fillna(0).astype("float64"),
+        y=index["supply_log_change"].fillna(0).astype("float64"),
+        x_pct=np.expm1(index["demand_log_change"].fillna(0).astype("float64")) * 100,
+        y_pct=np.expm1(index["supply_log_change"].fillna(0).astype("float64")) * 100,
         name=[_name(r, lang) for _, r in index.iterrows()],
         size=8 + 4 * np.sqrt(index["demands"].astype("float64")),
     )
     hover = _t(
         lang,
-        "<b>%{text}</b><br>demande %{x:+.0f} %<br>offre %{y:+.0f} %<br>indice %{customdata:.2f}",
-        "<b>%{text}</b><br>demand %{x:+.0f}%<br>supply %{y:+.0f}%<br>index %{customdata:.2f}",
+        "<b>%{text}</b><br>demande %{customdata[1]:+.0f} %<br>offre %{customdata[2]:+.0f} %"
+        "<br>indice %{customdata[0]:.2f}<extra></extra>",
+        "<b>%{text}</b><br>demand %{customdata[1]:+.0f}%<br>supply %{customdata[2]:+.0f}%"
+        "<br>index %{customdata[0]:.2f}<extra></extra>",
     )
     reliable = data[~data["low_confidence"]]
     small = data[data["low_confidence"]]
@@ -111,7 +128,7 @@ def tension_quadrant(index: pd.DataFrame, *, lang: str = "fr") -> go.Figure:
                 y=reliable["y"],
                 mode="markers",
                 text=reliable["name"],
-                customdata=reliable["tension_index"],
+                customdata=reliable[["tension_index", "x_pct", "y_pct"]].to_numpy(),
                 hovertemplate=hover,
                 name=_t(lang, "effectif suffisant", "enough data"),
                 marker={
@@ -131,7 +148,7 @@ def tension_quadrant(index: pd.DataFrame, *, lang: str = "fr") -> go.Figure:
                 y=small["y"],
                 mode="markers",
                 text=small["name"],
-                customdata=small["tension_index"],
+                customdata=small[["tension_index", "x_pct", "y_pct"]].to_numpy(),
                 hovertemplate=hover,
                 name=_t(lang, "petit effectif (indicatif)", "small sample (indicative)"),
                 marker={
@@ -144,7 +161,8 @@ def tension_quadrant(index: pd.DataFrame, *, lang: str = "fr") -> go.Figure:
         )
     fig.add_hline(y=0, line={"color": "#bbb", "width": 1})
     fig.add_vline(x=0, line={"color": "#bbb", "width": 1})
-    span = max(10.0, float(data[["x", "y"]].abs().max().max()) * 1.1)
+    axis = change_axis(pd.concat([data["x"], data["y"]]))
+    span = axis["range"][1]
     fig.add_trace(
         go.Scatter(
             x=[-span, span],
@@ -161,7 +179,7 @@ def tension_quadrant(index: pd.DataFrame, *, lang: str = "fr") -> go.Figure:
     ]
     for x, y, text in corners:
         fig.add_annotation(
-            x=x, y=y, text=text, showarrow=False, font={"color": "#666"}, xanchor="center"
+            x=x * 0.7, y=y * 0.95, text=text, showarrow=False, font={"color": "#666"}
         )
     periods = ""
     if "previous_period" in index and index["previous_period"].notna().any():
@@ -170,8 +188,14 @@ def tension_quadrant(index: pd.DataFrame, *, lang: str = "fr") -> go.Figure:
     return _layout(
         fig,
         _t(lang, "Quadrant de tension", "Tension quadrant") + periods,
-        xaxis_title=_t(lang, "Évolution de la demande (%, lissée)", "Demand change (%, smoothed)"),
-        yaxis_title=_t(lang, "Évolution de l'offre (%, lissée)", "Supply change (%, smoothed)"),
+        xaxis={
+            **axis,
+            "title": _t(lang, "Évolution de la demande (lissée)", "Demand change (smoothed)"),
+        },
+        yaxis={
+            **axis,
+            "title": _t(lang, "Évolution de l'offre (lissée)", "Supply change (smoothed)"),
+        },
         legend={"orientation": "h", "y": -0.15},
     )
 
@@ -225,6 +249,7 @@ def tension_treemap(
             values=values,
             labels=labels,
             branchvalues="remainder",
+            maxdepth=3,
             marker={"colors": colors},
             hovertext=hovers,
             hoverinfo="text",
@@ -281,10 +306,10 @@ def demand_supply_timeseries(
 def decomposition_bar(index: pd.DataFrame, *, top: int = 15, lang: str = "fr") -> go.Figure:
     """Each unit's index split into component contributions (stacked), most tense on top.
 
-    Small samples are pale and hatched.
+    Units with enough data come first (``tension.ranked``); small samples are pale and hatched.
     """
     fig = go.Figure()
-    head = index.head(top).iloc[::-1]
+    head = ranked(index).head(top).iloc[::-1]
     names = [_name(r, lang) + (" ⚠" if r["low_confidence"] else "") for _, r in head.iterrows()]
     small = head["low_confidence"].astype(bool).tolist() if len(head) else []
     for component in used_components(index):

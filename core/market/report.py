@@ -92,7 +92,7 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _explanation(components: list[str]) -> str:
+def _explanation(components: list[str], min_count: int) -> str:
     items_fr = "".join(
         f"<li><b>{_esc(COMPONENTS[c].label_fr)}</b> : {_esc(COMPONENTS[c].meaning_fr)}</li>"
         for c in components
@@ -107,17 +107,22 @@ def _explanation(components: list[str]) -> str:
 <p>L'indice de tension suit l'esprit de l'indicateur de tensions de la DARES : chaque
 composante est centrée-réduite sur l'ensemble des concepts (0 = situation moyenne,
 +1 = un écart-type plus tendu que la moyenne), puis l'indice est la moyenne de ces scores.
-La <b>contribution</b> d'une composante est sa part de l'indice ; les contributions
-s'additionnent exactement à l'indice. Le <b>moteur</b> est la composante qui pousse le plus
-l'indice dans son sens.</p><ul>{items_fr}</ul>
+La moyenne et l'écart-type de référence sont ceux des concepts ayant assez de demandes, et
+chaque score est pondéré par sa <b>crédibilité</b> n / (n + {min_count}) : un petit effectif
+est ramené vers la moyenne. La <b>contribution</b> d'une composante est sa part de l'indice ;
+les contributions s'additionnent exactement à l'indice. Le <b>moteur</b> est la composante
+qui pousse le plus l'indice dans son sens.</p><ul>{items_fr}</ul>
 <p>L'offre compte les fournisseurs distincts ayant gagné un marché sur le concept, publié une
 offre ou étant activés dessus ; chaque entreprise compte une fois.</p></div>
 <div lang="en"><h3>Reading the index</h3>
 <p>The tension index follows the DARES labour-market tension indicator: each component is
 standardised across concepts (0 = average, +1 = one standard deviation tenser than
-average) and the index is the mean of these scores. A component's <b>contribution</b> is
-its share of the index; contributions add up to the index exactly. The <b>driver</b> is the
-component pushing the index furthest in its own direction.</p><ul>{items_en}</ul>
+average) and the index is the mean of these scores. The reference mean and spread come from
+concepts with enough demands, and each score is weighed by its <b>credibility</b>
+n / (n + {min_count}), which pulls small samples towards average. A component's
+<b>contribution</b> is its share of the index; contributions add up to the index exactly.
+The <b>driver</b> is the component pushing the index furthest in its own direction.</p>
+<ul>{items_en}</ul>
 <p>Supply counts the distinct suppliers that won a contract on the concept, posted an offer
 or are activated on it; each company counts once.</p></div>
 </div>"""
@@ -207,6 +212,7 @@ def render_report(view: TensionView, *, title: str, min_count: int = MIN_COUNT) 
         },
     )
     components = used_components(index) or list(DEFAULT_COMPONENTS)
+    ordered = ranked(index)
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8">
@@ -221,11 +227,11 @@ def render_report(view: TensionView, *, title: str, min_count: int = MIN_COUNT) 
 <div class="cols"><div lang="fr"><ol>{drivers_fr}</ol></div>
 <div lang="en"><ol>{drivers_en}</ol></div></div>
 {_caveat(min_count, int(numbers["low_confidence_concepts"]), int(numbers["concepts"]))}
-{_explanation(components)}
+{_explanation(components, min_count)}
 <h2>Graphiques / Charts</h2>
 {"".join(parts)}
 <h2>Indicateurs par concept / Indicators by concept</h2>
-{_table(index, table_columns, low=index["low_confidence"] if len(index) else None)}
+{_table(ordered, table_columns, low=ordered["low_confidence"] if len(ordered) else None)}
 <h2>Recherches sans réponse / Searched but not found</h2>
 {search_html}
 <h2>Notes</h2><ul>{notes or "<li>–</li>"}
@@ -284,6 +290,7 @@ def build_report(
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        Path(temp).chmod(0o644)  # a report is meant to be shared (mkstemp makes it 0600)
         Path(temp).replace(out)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
