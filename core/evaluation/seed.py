@@ -93,9 +93,7 @@ def seed_concepts(
             "tenant_id": tenant,
             "code": row["code"],
             "taxonomy": taxonomy,
-            "labels": {
-                lang: row[f"label_{lang}"] for lang in langs if row.get(f"label_{lang}")
-            },
+            "labels": {lang: row[f"label_{lang}"] for lang in langs if row.get(f"label_{lang}")},
             "synonyms": {},
             "definitions": {},
             "provenance": {},

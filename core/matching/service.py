@@ -212,6 +212,10 @@ class Matcher:
             log_match(session, tenant, result, options, source=source)
         return result
 
+    def catalog(self, session: Session, tenant_id: str) -> Catalog:
+        """The tenant's current catalog snapshot (loaded or refreshed if needed)."""
+        return self._state(session, require_tenant(session, tenant_id)).catalog
+
     def rankings(
         self,
         session: Session,
@@ -510,8 +514,8 @@ class Matcher:
                     None,
                     None,
                     (
-                        f"recherche vectorielle par pgvector : l'index FAISS a été construit avec un "
-                        f"autre modèle ({other})",
+                        f"recherche vectorielle par pgvector : l'index FAISS a été construit "
+                        f"avec un autre modèle ({other})",
                         f"vector search by pgvector: the FAISS index was built with another model "
                         f"({other})",
                     ),
@@ -544,8 +548,8 @@ class Matcher:
                 None,
                 None,
                 (
-                    "recherche vectorielle par pgvector : l'index FAISS est périmé (les concepts ont "
-                    "changé depuis sa construction)",
+                    "recherche vectorielle par pgvector : l'index FAISS est périmé (les "
+                    "concepts ont changé depuis sa construction)",
                     "vector search by pgvector: the FAISS index is stale (concepts changed since "
                     "it was built)",
                 ),
@@ -557,8 +561,8 @@ class Matcher:
                 None,
                 None,
                 (
-                    "recherche vectorielle par pgvector : fichier d'index FAISS incohérent avec son "
-                    "manifeste",
+                    "recherche vectorielle par pgvector : fichier d'index FAISS incohérent "
+                    "avec son manifeste",
                     "vector search by pgvector: the FAISS index file does not match its manifest",
                 ),
             )
