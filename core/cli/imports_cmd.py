@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from core.cli.common import cli_errors, console, err_console
 from core.errors import UserError
@@ -47,9 +48,11 @@ def parse_language_columns(values: list[str] | None, option: str) -> dict[str, s
 
 def _print_report(report: ImportReport) -> None:
     """The summary line, then the warnings (at most 20) on stderr."""
-    console.print(report.summary(), highlight=False)
+    console.print(report.summary(), highlight=False, soft_wrap=True)
     for warning in report.warnings[:_MAX_WARNINGS]:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, markup=True)
+        err_console.print(
+            f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True
+        )
     if len(report.warnings) > _MAX_WARNINGS:
         err_console.print(f"… and {len(report.warnings) - _MAX_WARNINGS} more warnings")
 

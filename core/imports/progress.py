@@ -28,6 +28,25 @@ def progress_iter(
     yield from tqdm(items, desc=desc, total=total, unit="row", leave=False)
 
 
+def written_in_batches(
+    items: list[T], size: int, *, enabled: bool, desc: str
+) -> Iterator[list[T]]:
+    """Batches of ``items`` with a bar counting rows (not batches) as each one is yielded.
+
+    >>> [len(batch) for batch in written_in_batches([1, 2, 3], 2, enabled=False, desc="x")]
+    [2, 1]
+    """
+    if not enabled or not items:
+        yield from chunks(items, size)
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=len(items), desc=desc, unit="row", leave=False) as bar:
+        for batch in chunks(items, size):
+            yield batch
+            bar.update(len(batch))
+
+
 def chunks(items: list[T], size: int) -> Iterator[list[T]]:
     """Consecutive slices of at most ``size`` items (bulk statements stay bounded).
 

@@ -21,7 +21,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from core.errors import UserError, ValidationProblems
-from core.imports.progress import bulk_update, chunks, progress_iter
+from core.imports.progress import bulk_update, progress_iter, written_in_batches
 from core.imports.reader import Row, Table, normalise_column, read_table
 from core.imports.report import ImportReport
 from core.imports.tree import depth, resolve_paths
@@ -420,9 +420,7 @@ def import_taxonomy(
             report.updated += 1
 
     ids = {code: node["node_id"] for code, node in existing.items()}
-    for batch in progress_iter(
-        list(chunks(inserts, _BATCH)), enabled=progress, desc=f"{name}: writing"
-    ):
+    for batch in written_in_batches(inserts, _BATCH, enabled=progress, desc=f"{name}: writing"):
         returned = session.execute(
             insert(GlossaryNode).returning(GlossaryNode.node_id, GlossaryNode.code), batch
         )
