@@ -1,8 +1,6 @@
 """Market tension on the real DECP slice shipped in data/sample/ (CPV divisions 42 and 50).
 
-The sample is imported with the real importers; concepts are one per glossary node, copied
-here from the nodes (what the dico build does, without its embeddings), so this test stays
-about the market analytics.
+The ``decp_tenant`` fixture (conftest) imports it with the real importers.
 """
 
 from __future__ import annotations
@@ -14,44 +12,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.geo import REGION_NAMES
-from core.market.classification import classify_items
 from core.market.facts import MarketFilters, load_facts
 from core.market.indicators import demand_volume, supply_volume
 from core.market.regions import UNKNOWN_REGION
 from core.market.report import build_report
 from core.market.tension import decompose, market_tension
-from core.models import Concept, Demand, GlossaryNode
+from core.models import Demand
 from core.tenancy import scoped
-from tests.conftest import SAMPLE_DIR, new_tenant_id
-
-
-@pytest.fixture(scope="module")
-def decp_tenant(engine: object) -> str:
-    """A tenant holding the real sample: CPV glossary, DECP demands, their suppliers."""
-    from core.db import session_scope
-    from core.imports.market import import_market
-    from core.imports.taxonomy import import_taxonomy
-
-    tenant = new_tenant_id("decp")
-    with session_scope() as session:
-        import_taxonomy(session, tenant, SAMPLE_DIR / "cpv_sample.csv", taxonomy="cpv")
-        import_market(session, tenant, SAMPLE_DIR / "decp_sample.csv")
-        for node in session.scalars(scoped(GlossaryNode, tenant)):
-            session.add(
-                Concept(
-                    tenant_id=tenant,
-                    code=node.code,
-                    taxonomy=node.taxonomy,
-                    labels=dict(node.labels),
-                    path=node.path,
-                    status="validated",
-                    origin="imported",
-                )
-            )
-        session.flush()
-        report = classify_items(session, tenant, kind="demand")
-        assert report.by_matcher == 0  # every DECP contract carries a CPV code of the branch
-    return tenant
 
 
 def test_real_sample_gives_tension_with_regions_mapped(session: Session, decp_tenant: str) -> None:
