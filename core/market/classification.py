@@ -421,7 +421,11 @@ def _candidates_text(candidates: Iterable[dict[str, Any]] | None) -> str:
 
     >>> _candidates_text([{"code": "42", "label": "Machines", "score": 0.41}])
     '42 Machines (0.41)'
+    >>> _candidates_text([])
+    'aucun candidat / no candidate'
     """
+    if not candidates:
+        return "aucun candidat / no candidate"
     return "; ".join(
         f"{c.get('code') or '#' + str(c.get('concept_id'))} {c.get('label', '')} "
         f"({float(c.get('score', 0)):.2f})"
