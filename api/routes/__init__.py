@@ -1,0 +1,1 @@
+"""HTTP routes; each one calls one ``core`` function and returns its result."""
