@@ -504,3 +504,80 @@ def notebook_summary(path: str) -> list[Any]:
     from core.notebook_summary import notebook_summary as read
 
     return read(path)
+
+
+# --- market tension (issue 9: core.market) --------------------------------------------------
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def market_choices(tenant_id: str) -> Any:
+    """Régions, top branches and date range present in the tenant's market (filter widgets)."""
+    from core.market.facts import filter_choices, load_facts
+
+    with _session() as s:
+        return filter_choices(load_facts(s, tenant_id))
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False)
+def market_view(
+    tenant_id: str,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    region: str | None = None,
+    branch: str | None = None,
+    freq: str = "Q",
+) -> Any:
+    """The tension view (index by concept, région and branch, scarcest concepts, series)."""
+    from core.market.facts import MarketFilters
+    from core.market.tension import market_tension
+
+    filters = MarketFilters(period_from, period_to, region, branch)
+    with _session() as s:
+        return market_tension(s, tenant_id, filters, freq=freq, include_search=True)
+
+
+def market_figures(view: Any, lang: str, concept_id: int | None = None) -> dict[str, Any]:
+    """The dashboard's plotly figures (``core.market.charts``) for one view."""
+    from core.market import charts
+    from core.market.indicators import demand_supply_ratio
+
+    series = view.series
+    if concept_id is not None:
+        series = series[series["concept_id"] == concept_id]
+    else:
+        series = demand_supply_ratio(view.facts, by="period")
+    return {
+        "quadrant": charts.tension_quadrant(view.index, lang=lang),
+        "treemap": charts.tension_treemap(view.by_branch, view.facts.concepts, lang=lang),
+        "decomposition": charts.decomposition_bar(view.index, lang=lang),
+        "regions": charts.region_bar(view.by_region, lang=lang),
+        "series": charts.demand_supply_timeseries(series, lang=lang),
+    }
+
+
+def market_summary(view: Any, lang: str, top: int = 5) -> dict[str, Any]:
+    """Headline numbers, one driver sentence per most tense concept, and notes."""
+    from core.market.tension import describe_driver, headline, ranked
+
+    return {
+        "numbers": headline(view),
+        "sentences": [
+            describe_driver(row.to_dict(), lang)
+            for _, row in ranked(view.index).head(top).iterrows()
+        ],
+        "notes": list(view.facts.notes),
+    }
+
+
+def market_ranked(index: Any) -> Any:
+    """Units with enough data first, most tense first (what tables show)."""
+    from core.market.tension import ranked
+
+    return ranked(index)
+
+
+def market_region_name(code: str, lang: str) -> str:
+    """Readable name of an INSEE région code ("Région inconnue" for unknown places)."""
+    from core.market.regions import region_name
+
+    return region_name(code, lang)

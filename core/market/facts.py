@@ -504,3 +504,47 @@ def load_facts(
         unclassified_offers=unclassified_offers,
         notes=notes,
     )
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What a user can filter on: the régions, top branches and dates present in the data.
+
+    Attributes:
+        regions: région codes with demands, busiest first.
+        branches: ``(code, label_fr, label_en, demands)`` of depth-1 and depth-2 glossary
+            codes with demands, busiest first.
+        first_day, last_day: range of the demands' dates (None without dated demands).
+    """
+
+    regions: list[str]
+    branches: list[tuple[str, str, str, int]]
+    first_day: date | None
+    last_day: date | None
+
+
+def filter_choices(facts: MarketFacts, *, max_depth: int = 2) -> FilterChoices:
+    """The filter options of an (unfiltered) market, for the dashboard's widgets."""
+    demands = facts.demands
+    regions = demands.groupby("region")["demand_id"].nunique().sort_values(ascending=False).index
+    rows = demands[["demand_id", "concept_id"]].merge(
+        facts.branches[facts.branches["depth"] <= max_depth], on="concept_id"
+    )
+    counts = rows.groupby("branch_code")["demand_id"].nunique().sort_values(ascending=False)
+    labels = facts.branch_labels.set_index("branch_code")
+    branches = [
+        (
+            str(code),
+            str(labels.at[code, "branch_label"]) if code in labels.index else str(code),
+            str(labels.at[code, "branch_label_en"]) if code in labels.index else str(code),
+            int(n),
+        )
+        for code, n in counts.items()
+    ]
+    dated = demands["published_on"].dropna()
+    return FilterChoices(
+        regions=[str(r) for r in regions],
+        branches=branches,
+        first_day=min(dated) if len(dated) else None,
+        last_day=max(dated) if len(dated) else None,
+    )

@@ -141,35 +141,8 @@ def market(session: Session, tenant_id: str) -> MarketBuilder:
 
 @pytest.fixture(scope="session")
 def decp_tenant(engine: object) -> str:
-    """A committed tenant holding the real sample: CPV glossary, DECP demands, suppliers.
+    """A committed tenant holding the real sample (see ``tests/market_seed.py``)."""
+    from tests.conftest import new_tenant_id
+    from tests.market_seed import seed_decp_sample
 
-    Concepts are one per glossary node, copied here from the nodes (what the dico build
-    does, without its embeddings), so the market tests stay about the market analytics.
-    """
-    from core.db import session_scope
-    from core.imports.market import import_market
-    from core.imports.taxonomy import import_taxonomy
-    from core.market.classification import classify_items
-    from core.tenancy import scoped
-    from tests.conftest import SAMPLE_DIR, new_tenant_id
-
-    tenant = new_tenant_id("decp")
-    with session_scope() as session:
-        import_taxonomy(session, tenant, SAMPLE_DIR / "cpv_sample.csv", taxonomy="cpv")
-        import_market(session, tenant, SAMPLE_DIR / "decp_sample.csv")
-        for node in session.scalars(scoped(GlossaryNode, tenant)):
-            session.add(
-                Concept(
-                    tenant_id=tenant,
-                    code=node.code,
-                    taxonomy=node.taxonomy,
-                    labels=dict(node.labels),
-                    path=node.path,
-                    status="validated",
-                    origin="imported",
-                )
-            )
-        session.flush()
-        report = classify_items(session, tenant, kind="demand")
-        assert report.by_matcher == 0  # every DECP contract carries a CPV code of the branch
-    return tenant
+    return seed_decp_sample(new_tenant_id("decp"))
