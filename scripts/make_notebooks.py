@@ -13,6 +13,7 @@ tables and a plot read from the result. Run after changing a step's parameters:
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,7 @@ PAGES: dict[str, Page] = {
             "duplicate_threshold",
             "use_llm",
             "use_demands",
+            "holdout",
             "examples_path",
             "dry_run",
         ),
@@ -142,7 +144,7 @@ PAGES: dict[str, Page] = {
         ),
         function="run_evaluation",
         imports=("recall_curve_figure",),
-        call_args=("eval_path", "limit", "worst"),
+        call_args=("eval_path", "limit", "exclude_examples", "worst"),
         sections=(
             ("## Metrics / Métriques", "result.metrics"),
             ("## Recall@k / Rappel@k", "recall_curve_figure(result.curve)"),
@@ -153,6 +155,13 @@ PAGES: dict[str, Page] = {
 
 
 def _literal(value: object) -> str:
+    """Python source of a literal, strings in double quotes (the project's style).
+
+    >>> _literal("a"), _literal(None), _literal(0.92)
+    ('"a"', 'None', '0.92')
+    """
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
     return repr(value)
 
 
@@ -160,6 +169,8 @@ def parameters_source(step: str) -> str:
     """The ``parameters`` cell: one literal per line with its help as a comment."""
     lines = [f"tenant_id = {_literal('tenant_demo')}  # {TENANT_HELP}"]
     for param in STEP_PARAMETERS[step]:
+        if "=" in param.help:  # papermill reads "name = value  # help" lines
+            raise SystemExit(f"{step}.{param.name}: no '=' in a parameter's help")
         lines.append(f"{param.name} = {_literal(param.default)}  # {param.help}")
     return "\n".join(lines)
 
@@ -168,9 +179,8 @@ def build_notebook(step: str) -> nbformat.NotebookNode:
     """The notebook of one step."""
     page = PAGES[step]
     names = {p.name for p in STEP_PARAMETERS[step]}
-    missing = set(page.call_args) - names
-    if missing:
-        raise SystemExit(f"{step}: call arguments without a parameter: {sorted(missing)}")
+    if set(page.call_args) != names - {"embedding_model"}:  # prepare_notebook takes it
+        raise SystemExit(f"{step}: call arguments {page.call_args} differ from {sorted(names)}")
     imports = ", ".join(sorted({page.function, "prepare_notebook", *page.imports}))
     setup_call = (
         "prepare_notebook(tenant_id, embedding_model=embedding_model)"

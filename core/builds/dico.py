@@ -54,6 +54,7 @@ def build_dico(
     duplicate_threshold: float = 0.92,
     use_llm: bool = True,
     use_demands: bool = True,
+    holdout: float = 0.0,
     examples_path: str | Path | None = None,
     dry_run: bool = False,
     progress: bool = False,
@@ -70,6 +71,8 @@ def build_dico(
         use_llm: ask the LLM for synonyms and definitions of new or changed drafts (skipped
             without ``MISTRAL_API_KEY``).
         use_demands: attach the tenant's demands that carry a concept code as examples.
+        holdout: share of those demands kept out of the examples (chosen by a hash of the
+            text, so always the same ones): unseen texts for the evaluate step.
         examples_path: a labelled CSV (``text``, ``expected_code``, optional ``lang``) whose
             rows become examples too.
         dry_run: compute and report, then roll everything back.
@@ -92,10 +95,16 @@ def build_dico(
         llm = _enrich_with_llm(enrich, use_llm=use_llm, progress=progress)
         session.flush()
         examples = attach_examples(
-            session, tenant_id, use_demands=use_demands, path=examples_file, warnings=warnings
+            session,
+            tenant_id,
+            use_demands=use_demands,
+            holdout=holdout,
+            path=examples_file,
+            warnings=warnings,
         )
         counts["examples_created"] = examples.created
         counts["examples_unmatched"] = examples.unmatched
+        counts["examples_held_out"] = examples.held_out
         wordings = _propose_wordings(session, tenant_id, counts)
         counts["embedded"] = _embed(session, tenant_id, progress=progress)
         proposals = _merge_proposals(session, tenant_id, duplicate_threshold)

@@ -31,6 +31,7 @@ class ExampleReport:
     created: int = 0
     existing: int = 0
     unmatched: int = 0
+    held_out: int = 0
 
 
 def example_hash(text: str) -> str:
@@ -41,6 +42,15 @@ def example_hash(text: str) -> str:
     """
     normalised = re.sub(r"\s+", " ", text).strip().casefold()
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def held_out(text: str, share: float) -> bool:
+    """Whether a text belongs to the deterministic hold-out share (same text, same answer).
+
+    >>> held_out("Entretien des pompes", 0.0), held_out("Entretien des pompes", 1.0)
+    (False, True)
+    """
+    return int(example_hash(text)[:8], 16) / 0x100000000 < share
 
 
 def demand_source(source: str | None) -> str:
@@ -81,13 +91,16 @@ def attach_examples(
     tenant_id: str,
     *,
     use_demands: bool = True,
+    holdout: float = 0.0,
     path: Path | None = None,
     warnings: list[str] | None = None,
 ) -> ExampleReport:
     """Attach labelled texts to the concepts with their code (merged concepts: their target).
 
     Rejected concepts get no examples; texts whose code names no concept are counted as
-    ``unmatched`` (a buyer's code outside the tenant's glossary).
+    ``unmatched`` (a buyer's code outside the tenant's glossary). A deterministic ``holdout``
+    share of the demands is kept out, so that the evaluate step has texts the matcher has
+    not seen as examples.
     """
     report = ExampleReport()
     concepts = {
@@ -107,7 +120,9 @@ def attach_examples(
             .order_by(Demand.demand_id)
         )  # fmt: skip
         for demand_id, ref, text, code, source in demands:
-            if text and text.strip():
+            if text and text.strip() and held_out(text.strip(), holdout):
+                report.held_out += 1
+            elif text and text.strip():
                 items.append(
                     (text.strip(), code, "fr", demand_source(source), ref or f"demand:{demand_id}")
                 )

@@ -29,6 +29,7 @@ def kernel_env(settings: Settings) -> dict[str, str]:
         "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
         "TRANSFORMERS_OFFLINE": os.environ.get("TRANSFORMERS_OFFLINE", "1"),
         "TOKENIZERS_PARALLELISM": os.environ.get("TOKENIZERS_PARALLELISM", "false"),
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # no "Loading weights" bars in notebook outputs
     }
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
@@ -46,7 +47,14 @@ def kernel_manager(env: Mapping[str, str]) -> object:
     class _CurrentInterpreterSpecs(KernelSpecManager):  # type: ignore[misc]
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
             return KernelSpec(
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                argv=[
+                    sys.executable,
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                    "--log-level=ERROR",  # not the "TCP without encryption" notice per run
+                ],  # fmt: skip
                 display_name=KERNEL_DISPLAY_NAME,
                 language="python",
                 env=extra,

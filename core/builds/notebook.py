@@ -53,9 +53,15 @@ def prepare_notebook(tenant_id: str, *, embedding_model: str | None = None) -> N
 
 
 def _configure_display() -> None:
-    """Readable tables; plotly figures as JSON (JupyterLab draws them, files stay small)."""
+    """Readable tables; plotly figures as JSON (JupyterLab draws them, files stay small);
+    no model-loading bars or ipywidgets notices in the outputs."""
+    import warnings
+
     import pandas as pd
     import plotly.io as pio
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    warnings.filterwarnings("ignore", message="IProgress not found")
 
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.max_colwidth", 120)

@@ -92,21 +92,24 @@ class Param:
 
 _DRY_RUN = Param("dry_run", False, "bool", "compute and report everything, write nothing")
 _MODEL = Param(
-    "embedding_model", None, "optional_str", "None = EMBEDDING_MODEL setting (default MiniLM)"
+    "embedding_model", None, "optional_str", "None: EMBEDDING_MODEL setting (default MiniLM)"
 )
 
 STEP_PARAMETERS: dict[str, tuple[Param, ...]] = {
     "glossary": (
         Param("taxonomy_path", "data/sample/cpv_sample.csv", "path", "CSV/XLSX taxonomy file"),
-        Param("taxonomy", None, "optional_str", "None = guessed from the file name (cpv, naf…)"),
+        Param(
+            "taxonomy", None, "optional_str", "None: detected from the codes (cpv, naf, custom)"
+        ),
         _DRY_RUN,
     ),
     "dico": (
-        Param("taxonomy", None, "optional_str", "None = every taxonomy of the tenant"),
-        Param("auto_validate", None, "optional_bool", "None = True for CPV and NAF only"),
+        Param("taxonomy", None, "optional_str", "None: every taxonomy of the tenant"),
+        Param("auto_validate", None, "optional_bool", "None: True for CPV and NAF only"),
         Param("duplicate_threshold", 0.92, "ratio", "cosine above which a merge is proposed"),
         Param("use_llm", True, "bool", "LLM synonyms/definitions when MISTRAL_API_KEY is set"),
         Param("use_demands", True, "bool", "attach the tenant's coded demands as examples"),
+        Param("holdout", 0.2, "ratio", "share of demands kept out of examples, for evaluate"),
         Param("examples_path", None, "optional_path", "labelled CSV (text, expected_code)"),
         _MODEL,
         _DRY_RUN,
@@ -123,7 +126,8 @@ STEP_PARAMETERS: dict[str, tuple[Param, ...]] = {
     ),
     "evaluate": (
         Param("eval_path", "data/sample/eval_sample.csv", "path", "CSV: text, expected_code"),
-        Param("limit", None, "optional_int", "None = every row of the file"),
+        Param("limit", None, "optional_int", "None: every row of the file"),
+        Param("exclude_examples", True, "bool", "skip texts that are concept examples"),
         Param("worst", 10, "int", "how many worst queries to show"),
         _MODEL,
     ),

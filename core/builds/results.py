@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -63,7 +64,7 @@ class StepResult:
         return {
             "step": self.step,
             "tenant_id": self.tenant_id,
-            "counts": dict(self.counts),
+            "counts": _finite(dict(self.counts)),
             "dry_run": self.dry_run,
             "duration_s": round(self.duration_s, 3),
             "warnings": list(self.warnings[:200]),
@@ -76,7 +77,12 @@ class StepResult:
         >>> StepResult("tenant_x", counts={"created": 1}).summary().values.tolist()
         [['created', 1]]
         """
-        return pd.DataFrame(list(self.counts.items()), columns=["count", "value"])
+        return pd.DataFrame(
+            {
+                "count": list(self.counts),
+                "value": pd.Series(list(self.counts.values()), dtype=object),
+            }
+        )
 
     def headline(self) -> str:
         """One line: step, tenant, counts.
@@ -106,11 +112,27 @@ def _fmt(value: Number) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    """Round-trip through JSON with a fallback to ``str`` (numpy numbers, paths, dates)."""
-    return json.loads(json.dumps(value, default=_default))
+    """Plain JSON values: numpy numbers unwrapped, NaN/inf → None, the rest ``str``.
+
+    >>> _jsonable({"rank": float("nan"), "n": 2, "path": __import__("pathlib").Path("a")})
+    {'rank': None, 'n': 2, 'path': 'a'}
+    """
+    return _finite(json.loads(json.dumps(value, default=_default)))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _default(value: Any) -> Any:
+    if value is pd.NA or value is pd.NaT:
+        return None
     if hasattr(value, "item"):
         return value.item()
     return str(value)

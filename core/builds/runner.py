@@ -134,7 +134,7 @@ def run_plan(
     settings = settings or get_settings()
     prepare_tenant(tenant_id, settings)
     runs: list[BuildRun] = []
-    with tenant_lock(tenant_id, settings):
+    with tenant_lock(tenant_id, settings), _quiet_jupyter():
         for planned in plan:
             run = _run_step(planned, tenant_id, settings, progress=progress)
             runs.append(run)
@@ -169,6 +169,25 @@ def tenant_lock(tenant_id: str, settings: Settings) -> Iterator[None]:
                 {"ns": _LOCK_NAMESPACE, "tenant": tenant_id},
             )
             connection.commit()
+
+
+@contextmanager
+def _quiet_jupyter() -> Iterator[None]:
+    """Silence jupyter's chatter during runs.
+
+    Papermill's warnings are restored afterwards; traitlets' "Could not destroy zmq context"
+    comes when kernel clients are garbage-collected, up to interpreter exit, so it stays off.
+    """
+    import logging
+
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    papermill_logger = logging.getLogger("papermill")
+    level = papermill_logger.level
+    papermill_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        papermill_logger.setLevel(level)
 
 
 def _output_path(settings: Settings, tenant_id: str, step: str, run_id: int) -> Path:
@@ -237,12 +256,35 @@ def _run_step(
 
 
 def describe_failure(exc: Any) -> str:
-    """``cell N (`first line`): Name: message`` from a ``PapermillExecutionError``."""
-    source = next((line for line in str(exc.source or "").splitlines() if line.strip()), "")
-    source = source.strip()
-    if len(source) > 70:
-        source = source[:69] + "…"
-    return f"cell {exc.cell_index} (`{source}`) raised {exc.ename}: {_one_line(str(exc.evalue))}"
+    """``cell N (`the failing line`): Name: message`` from a ``PapermillExecutionError``.
+
+    The line is the one of the cell the traceback points at (``---->``), else the cell's
+    first code line.
+    """
+    line = _failing_line(exc.traceback or []) or next(
+        (ln for ln in str(exc.source or "").splitlines() if ln.strip()), ""
+    )
+    line = line.split("  #", 1)[0].strip()
+    if len(line) > 70:
+        line = line[:69] + "…"
+    return f"cell {exc.cell_index} (`{line}`) raised {exc.ename}: {_one_line(str(exc.evalue))}"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failing_line(traceback: list[str]) -> str | None:
+    """The cell's own line in an IPython traceback (the first ``---->`` arrow).
+
+    >>> _failing_line(["Error", "Cell In[4], line 2\\n      1 x = 1\\n----> 2 f(x)\\n"])
+    'f(x)'
+    """
+    for entry in traceback:
+        for raw in _ANSI.sub("", entry).splitlines():
+            match = re.match(r"^-+>\s*\d+\s+(.*)$", raw)
+            if match:
+                return match.group(1).strip()
+    return None
 
 
 def _one_line(message: str) -> str:
