@@ -65,7 +65,9 @@ def score_parts_figure(shortlist: list[Any], *, title: str = "") -> Any:
     figure.update_xaxes(matches=None, title_text="")
     figure.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     figure.update_layout(
-        showlegend=False, height=120 + 36 * frame.candidate.nunique(), margin={"l": 10, "r": 10}
+        showlegend=False,
+        height=max(240, 120 + 48 * frame.candidate.nunique()),
+        margin={"l": 10, "r": 10},
     )
     figure.update_yaxes(title_text="")
     return figure

@@ -68,7 +68,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "branch": ("Branche du glossaire", "Glossary branch"),
     "all_branches": ("Toutes les branches", "All branches"),
     "search": ("Recherche (libellé, code)", "Search (label, code)"),
-    "stale_only": ("Seulement les concepts obsolètes", "Stale concepts only"),
+    "stale_only": ("Obsolètes seulement", "Stale only"),
     "tab_queue": ("File", "Queue"),
     "tab_bulk": ("Action groupée", "Bulk action"),
     "tab_candidates": ("Requêtes sans réponse", "Unanswered queries"),

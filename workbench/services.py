@@ -8,6 +8,7 @@ and tenant here, so a page cannot forget.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,9 +46,13 @@ def _session() -> Iterator[Any]:
         yield session
 
 
-def _changed() -> None:
-    """Forget cached reads after a write."""
+def _changed(tenant_id: str | None = None) -> None:
+    """Forget cached reads after a write; tell the matcher the tenant's concepts changed."""
     st.cache_data.clear()
+    if tenant_id is None:
+        return
+    with contextlib.suppress(ImportError):  # an installation without the matcher
+        matcher().invalidate(tenant_id)
 
 
 def _curator(identity: Identity, tenant_id: str) -> None:
@@ -156,7 +161,7 @@ def accept(identity: Identity, tenant_id: str, concept_id: int, reason: str | No
     _curator(identity, tenant_id)
     with _session() as s:
         event = curation.accept(s, tenant_id, concept_id, actor=identity.username, reason=reason)
-    _changed()
+    _changed(tenant_id)
     return event
 
 
@@ -167,7 +172,7 @@ def reject(identity: Identity, tenant_id: str, concept_id: int, reason: str) -> 
     _curator(identity, tenant_id)
     with _session() as s:
         event = curation.reject(s, tenant_id, concept_id, actor=identity.username, reason=reason)
-    _changed()
+    _changed(tenant_id)
     return event
 
 
@@ -182,7 +187,7 @@ def merge(
         event = curation.merge(
             s, tenant_id, concept_id, into_id, actor=identity.username, reason=reason
         )
-    _changed()
+    _changed(tenant_id)
     return event
 
 
@@ -205,7 +210,7 @@ def edit(
             s, tenant_id, concept_id, actor=identity.username, labels=labels,
             synonyms=synonyms, definitions=definitions, reason=reason,
         )  # fmt: skip
-    _changed()
+    _changed(tenant_id)
     return event
 
 
@@ -227,7 +232,7 @@ def bulk(
             s, tenant_id, concept_ids, action,  # type: ignore[arg-type]
             actor=identity.username, reason=reason, into_id=into_id,
         )  # fmt: skip
-    _changed()
+    _changed(tenant_id)
     return events
 
 
@@ -238,7 +243,7 @@ def undo(identity: Identity, tenant_id: str, event_id: int) -> Any:
     _curator(identity, tenant_id)
     with _session() as s:
         event = curation.undo(s, tenant_id, event_id, actor=identity.username)
-    _changed()
+    _changed(tenant_id)
     return event
 
 
@@ -251,7 +256,7 @@ def propose(identity: Identity, tenant_id: str, label: str, lang: str, reason: s
         event = curation.propose(
             s, tenant_id, label, actor=identity.username, lang=lang, reason=reason
         )
-    _changed()
+    _changed(tenant_id)
     return event
 
 
@@ -489,7 +494,7 @@ def launch_build(
     require_permission(identity, "launch_build")
     require_tenant_access(identity, tenant_id)
     run = run_build(step, tenant_id, parameters)
-    _changed()
+    _changed(tenant_id)
     return {
         "run_id": run.run_id,
         "step": run.step,

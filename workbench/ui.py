@@ -72,4 +72,6 @@ def table(rows: list[dict[str, Any]], **kwargs: Any) -> None:
         return
     import pandas as pd
 
+    if "height" in kwargs:  # no empty rows under short tables
+        kwargs["height"] = min(int(kwargs["height"]), 38 + 35 * len(rows))
     st.dataframe(pd.DataFrame(rows), hide_index=True, **kwargs)

@@ -228,7 +228,7 @@ def _queue_tab(user: Identity, tenant: str, lang: str, items: list[Any]) -> None
         ],
         height=220,
     )  # fmt: skip
-    nav = st.columns([1, 6, 1], vertical_alignment="bottom")
+    nav = st.columns([2, 7, 2], vertical_alignment="bottom")
     if nav[0].button(t("previous"), key="cq_prev", shortcut="Alt+P"):
         _move(ids, current, -1)
         st.rerun()

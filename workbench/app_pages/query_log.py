@@ -21,7 +21,7 @@ def _filters() -> dict[str, Any]:
         (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
     )
     no_result = cols[1].checkbox(t("no_result_only"), key="ql_no_result")
-    low = cols[2].checkbox(t("low_score_only"), key="ql_low")
+    low = cols[1].checkbox(t("low_score_only"), key="ql_low")
     threshold = cols[2].slider(t("low_score"), 0.0, 1.0, services.LOW_SCORE, 0.05, key="ql_thr")
     search = cols[3].text_input(t("search"), key="ql_search")
     return {
@@ -52,7 +52,7 @@ def _detail(tenant: str, request_id: str, lang: str) -> None:
         ]
     )  # fmt: skip
     key = "sentence_en" if lang == "en" else "sentence_fr"
-    for item in rationale.get("candidates", []) or []:
+    for item in rationale.get("explanations") or rationale.get("candidates") or []:
         if isinstance(item, dict) and item.get(key):
             st.markdown(f"- {item[key]}")
     with st.expander(t("stored_explanation")):
