@@ -20,6 +20,7 @@ REQUEST_ID_KEY = "marketlounge.request_id"
 """Key of the request id in the ASGI scope (set by ``api.middleware``)."""
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Body not readable (not UTF-8 JSON)."},
     401: {"model": ErrorOut, "description": "Missing, unknown or revoked API key."},
     413: {"model": ErrorOut, "description": "Body larger than API_MAX_BODY_BYTES."},
     422: {"model": ErrorOut, "description": "Invalid input; `errors` names each field."},
@@ -107,10 +108,20 @@ async def _user_error_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+FASTAPI_BODY_ERROR = "There was an error parsing the body"
+UNREADABLE_BODY = (
+    "the body could not be read: send UTF-8 encoded JSON with Content-Type: application/json, "
+    'e.g. {"query": "usinage titane"}'
+)
+
+
 async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    detail = str(exc.detail)
+    if exc.status_code == 400 and detail == FASTAPI_BODY_ERROR:
+        detail = UNREADABLE_BODY
     return JSONResponse(
-        error_body(str(exc.detail), request_id_of(request)),
+        error_body(detail, request_id_of(request)),
         status_code=exc.status_code,
         headers=dict(exc.headers or {}),
     )

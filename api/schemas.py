@@ -40,7 +40,7 @@ StorableStr = Annotated[str, AfterValidator(storable_text)]
 class MatchFilters(BaseModel):
     """Where to search: a glossary branch and the concept statuses."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     branch: StorableStr | None = Field(
         default=None,
@@ -60,7 +60,7 @@ class MatchFilters(BaseModel):
 class MatchFusion(BaseModel):
     """How lexical and vector scores combine; unset values take the server's defaults."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     method: Literal["weighted", "rrf"] = Field(
         default="weighted", description="weighted sum of normalised scores, or RRF."
@@ -79,6 +79,7 @@ class MatchRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"query": "usinage titane", "top_k": 5},

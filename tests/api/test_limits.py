@@ -117,3 +117,13 @@ def test_an_unexpected_error_is_a_500_without_trace(api_settings, tenant_a) -> N
     assert "secret" not in response.text
     assert "Traceback" not in response.text
     assert 'marketlounge_http_errors_total{kind="server",route="/boom"} 1.0' in metrics
+
+
+def test_a_body_that_is_not_utf8_gets_400_saying_what_to_send(client, tenant_a) -> None:
+    response = client.post(
+        "/match",
+        content=b'{"query": "\xff\xfe"}',
+        headers={**auth(tenant_a), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["detail"]
