@@ -85,6 +85,18 @@ def demo_counts(tenant_id: str) -> dict[str, int]:
         return tenant_counts(session, tenant_id).get(tenant_id, {})
 
 
+def _step_workbench_users(ctx: DemoContext) -> dict[str, Any]:
+    """Demo logins for ``marketlounge serve workbench`` (documented; change them if shared)."""
+    from core.db import session_scope
+    from core.users import ensure_demo_users
+
+    with session_scope() as session:
+        logins = ensure_demo_users(session, ctx.tenant_id)
+    for username, password, role in logins:
+        ctx.echo(f"  workbench login: {username} / {password} ({role})")
+    return {"users": [username for username, _, _ in logins]}
+
+
 STEPS: list[DemoStep] = [
     DemoStep("schema", "upgrade the database schema (marketlounge init)", _step_schema),
     DemoStep(
@@ -106,6 +118,11 @@ STEPS: list[DemoStep] = [
         "market",
         "import the DECP contracts as demands, linked to their suppliers",
         _import_step("market", "decp_sample.csv"),
+    ),
+    DemoStep(
+        "workbench_users",
+        "create the demo workbench logins (curator, analyst, admin)",
+        _step_workbench_users,
     ),
 ]
 """The main job, in order. Append new steps here (see the module docstring)."""

@@ -77,17 +77,12 @@ def _rows(session: Session, tenant_id: str, stmt: Any, lang: str) -> list[NodeRo
     nodes = list(session.scalars(stmt))
     if not nodes:
         return []
-    counts = dict(
-        session.execute(
-            scoped(
-                GlossaryNode,
-                tenant_id,
-                GlossaryNode.parent_id.in_([n.node_id for n in nodes]),
-            )
-            .with_only_columns(GlossaryNode.parent_id, func.count())
-            .group_by(GlossaryNode.parent_id)
-        ).all()
+    count_stmt = (
+        scoped(GlossaryNode, tenant_id, GlossaryNode.parent_id.in_([n.node_id for n in nodes]))
+        .with_only_columns(GlossaryNode.parent_id, func.count())
+        .group_by(GlossaryNode.parent_id)
     )
+    counts: dict[int, int] = {int(pid): int(n) for pid, n in session.execute(count_stmt)}
     return [
         NodeRow(
             node_id=n.node_id,

@@ -224,7 +224,7 @@ def queue(
     items = []
     for r in rows:
         age = max((now - r.created_at).total_seconds() / 86400.0, 0.0) if r.created_at else 0.0
-        risk, other = risks.get(r.concept_id, (0.0, None))
+        risk, other = risks.get(r.concept_id, (0.0, 0))
         items.append(
             QueueItem(
                 concept_id=r.concept_id,
@@ -237,7 +237,7 @@ def queue(
                 is_stale=bool(r.is_stale),
                 priority=priority_score(risk, demand[r.concept_id], age, max_demand=max_demand),
                 duplicate_risk=round(max(risk, 0.0), 4),
-                duplicate_of=other,
+                duplicate_of=other or None,
                 demand=demand[r.concept_id],
                 age_days=round(age, 2),
             )
