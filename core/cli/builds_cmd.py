@@ -121,7 +121,7 @@ def runs(
         console.print(f"no build run yet for {tenant}: marketlounge build all --tenant {tenant}")
         return
     table = Table(title=f"Build runs of {tenant}")
-    for column in ("run", "step", "status", "started (UTC)", "s", "counts", "notebook / error"):
+    for column in ("run", "step", "status", "started (UTC)", "s", "counts"):
         table.add_column(column)
     for row in rows:
         status = row["status"] if row["status"] == "ok" else f"[red]{row['status']}[/]"
@@ -132,9 +132,15 @@ def runs(
             row["started_at"].strftime("%Y-%m-%d %H:%M") if row["started_at"] else "",
             f"{row['duration_s']:.1f}" if row["duration_s"] is not None else "",
             escape(format_counts(row["counts"])),
-            escape(row["error"] or row["notebook_path"] or ""),
         )
     console.print(table)
+    for row in rows:  # long texts below the table, unwrapped, so they can be copied
+        if row["error"]:
+            console.print(f"  run {row['run_id']} error: {escape(row['error'])}",
+                          highlight=False, soft_wrap=True)  # fmt: skip
+        elif row["notebook_path"]:
+            console.print(f"  run {row['run_id']} → {escape(row['notebook_path'])}",
+                          highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def _run_dict(run: BuildRun) -> dict[str, Any]:
