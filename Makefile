@@ -32,6 +32,7 @@ setup-dev: $(VENV)/.installed-dev  ## Install the project and its test tools.
 
 run: setup  ## Install, then run the main job on the embedded default (demo tenant).
 	$(BIN)/marketlounge demo
+	$(BIN)/marketlounge build all --tenant tenant_demo
 
 test: setup-dev  ## Install test tools (and Chromium, redis-server) if missing, run the suite.
 	bash scripts/ensure_system_deps.sh
@@ -43,6 +44,16 @@ lint: setup-dev  ## ruff + mypy (the gate before committing, with `make test`).
 	$(BIN)/mypy
 
 check: lint test  ## Everything CI checks.
+
+$(VENV)/.installed-lab: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[lab]"
+	touch $@
+
+lab: $(VENV)/.installed-lab  ## JupyterLab on notebooks/ with the project kernel "marketlounge".
+	$(BIN)/python -m ipykernel install --sys-prefix --name marketlounge \
+		--display-name "MarketLounge (.venv)"
+	$(BIN)/nbstripout --install
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean-data:  ## Delete the embedded database, runs and indexes (your local data!).
 	rm -rf data/pgdata runs faiss_index/tenant_*
