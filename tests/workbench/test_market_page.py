@@ -51,7 +51,7 @@ def test_page_shows_real_tension_charts_and_scarcest_concepts(market_tenant: str
     assert at.title[0].value == "Tension de marché"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Demandes"] == "132"
-    assert metrics["Périodes comparées"] == "2018-Q4 → 2019-Q1"
+    assert any(c.value == "Périodes comparées : 2018-Q4 → 2019-Q1" for c in at.caption)
     titles = figure_titles(at)
     assert len(titles) == 5
     assert any(title.startswith("Quadrant de tension") for title in titles)

@@ -123,19 +123,20 @@ def _filters(tenant: str, lang: str) -> dict[str, Any]:
 
 def _metrics(summary: dict[str, Any]) -> None:
     numbers = summary["numbers"]
-    cols = st.columns(5)
+    cols = st.columns(4)
     cols[0].metric(_t("concepts"), numbers["concepts"])
     cols[1].metric(_t("demands"), numbers["demands"])
     cols[2].metric(_t("suppliers"), numbers["suppliers"])
     cols[3].metric(_t("small"), numbers["low_confidence_concepts"])
-    cols[4].metric(_t("compared"), numbers["periods"])
+    colon = " :" if current_lang() == "fr" else ":"
+    st.caption(f"{_t('compared')}{colon} {numbers['periods']}")
     st.info(_t("caveat", n=numbers["low_confidence_concepts"]))
 
 
 def _scarcest_table(view: Any, lang: str) -> None:
     st.markdown(f"### {_t('scarcest')}")
     table = view.scarcest
-    shown = table.assign(
+    shown = table.astype({"unmet_share": "float64", "ratio": "float64"}).assign(
         ci=[
             f"{ui.fmt_score(lo)} – {'∞' if hi == float('inf') else ui.fmt_score(hi)}"
             for lo, hi in zip(table["ratio_low"], table["ratio_high"], strict=True)
