@@ -223,7 +223,7 @@ def tension_treemap(
     children_total: dict[str, float] = {}
     for code in present:
         parent = parent_of.get(code)
-        if parent in present:
+        if parent is not None and parent in present:
             children_total[parent] = children_total.get(parent, 0) + demands[code]
     ids, parents, values, colors, labels, hovers = [], [], [], [], [], []
     for _, row in by_branch.iterrows():

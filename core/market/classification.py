@@ -102,6 +102,11 @@ def _model(kind: str) -> type[Demand] | type[Offer]:
     raise UserError(f"unknown kind {kind!r}: use demand or offer")
 
 
+def _primary(model: type[Demand] | type[Offer]) -> Any:
+    """The primary-key column of ``Demand`` or ``Offer``."""
+    return Demand.demand_id if model is Demand else Offer.offer_id
+
+
 def _check_threshold(threshold: float) -> float:
     if not 0 <= threshold <= 1:
         raise UserError(f"threshold must be between 0 and 1 (matcher scores), got {threshold}")
@@ -140,13 +145,10 @@ class CodeResolver:
             while target in merged and hops < 20:
                 target, hops = merged[target], hops + 1
             self._by_code[code] = target
-        self._paths = dict(
-            session.execute(
-                scoped(GlossaryNode, tenant_id).with_only_columns(
-                    GlossaryNode.code, GlossaryNode.path
-                )
-            ).all()
+        stmt = scoped(GlossaryNode, tenant_id).with_only_columns(
+            GlossaryNode.code, GlossaryNode.path
         )
+        self._paths: dict[str, str] = dict(session.execute(stmt).tuples().all())
 
     def resolve(self, code: str | None) -> tuple[int, float, str] | None:
         """``(concept_id, confidence, via_code)`` or None when the code leads nowhere."""
@@ -261,7 +263,7 @@ def classify_items(
         where.append(
             or_(model.concept_ids.is_(None), func.jsonb_array_length(model.concept_ids) == 0)
         )
-    primary = model.demand_id if model is Demand else model.offer_id  # type: ignore[attr-defined]
+    primary = _primary(model)
     items = list(session.scalars(scoped(model, tenant, *where).order_by(primary)))
     resolver = CodeResolver(session, tenant)
     factory = _lazy_matcher(matcher)
@@ -445,7 +447,7 @@ def to_classify(session: Session, tenant_id: str, *, kind: ItemKind | None = Non
     rows: list[dict[str, Any]] = []
     for name in ("demand", "offer") if kind is None else (kind,):
         model = _model(name)
-        primary = model.demand_id if model is Demand else model.offer_id  # type: ignore[attr-defined]
+        primary = _primary(model)
         stmt = scoped(model, tenant, model.status == TO_CLASSIFY).with_only_columns(
             primary,
             model.text,
@@ -478,7 +480,7 @@ def assign_concept(
     """A curator puts an item on a concept (``classified_by = "human"``, confidence 1.0)."""
     tenant = require_tenant(session, tenant_id)
     model = _model(kind)
-    primary = model.demand_id if model is Demand else model.offer_id  # type: ignore[attr-defined]
+    primary = _primary(model)
     item = session.scalars(scoped(model, tenant, primary == item_id)).first()
     if item is None:
         raise NotFoundError(f"no {kind} {item_id} in tenant {tenant}")

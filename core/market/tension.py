@@ -207,13 +207,20 @@ def tension_index(
             "search=search_demand_signal(session, tenant_id)"
         )
     keys = keys_of(dims)
-    common = {"by": dims, "level": level, "min_count": min_count}
-    base = demand_supply_ratio(facts, confidence=confidence, **common)
+    base = demand_supply_ratio(
+        facts, by=dims, level=level, min_count=min_count, confidence=confidence
+    )
     base = base[[*keys, "demands", "suppliers", "ratio", "ratio_low", "ratio_high"]]
-    dgrowth = demand_growth(facts, previous=previous, current=current, **common)
-    sgrowth = supply_growth(facts, previous=previous, current=current, **common)
-    conc = supplier_concentration(facts, **common)
-    unmet = unmet_demand_share(facts, confidence=confidence, **common)
+    dgrowth = demand_growth(
+        facts, by=dims, level=level, min_count=min_count, previous=previous, current=current
+    )
+    sgrowth = supply_growth(
+        facts, by=dims, level=level, min_count=min_count, previous=previous, current=current
+    )
+    conc = supplier_concentration(facts, by=dims, level=level, min_count=min_count)
+    unmet = unmet_demand_share(
+        facts, by=dims, level=level, min_count=min_count, confidence=confidence
+    )
 
     table = base
     table = table.merge(
