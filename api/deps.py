@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.security import Caller, api_key_header, bearer_scheme, presented_key, unauthorized
@@ -30,6 +31,22 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_log_session(state: StateDep) -> Iterator[Session]:
+    """A request transaction whose commit does not wait for the WAL flush to disk.
+
+    For ``POST /match``, whose only write is its ``QueryMatchLog`` row: skipping the fsync
+    wait saves about a third of a cache hit's time on the embedded database. The price is
+    that a server crash may lose the log rows of its last fraction of a second (never an
+    answer, and never other data: the setting is ``LOCAL`` to this transaction).
+    """
+    with session_scope(state.settings) as session:
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+        yield session
+
+
+LogSessionDep = Annotated[Session, Depends(get_log_session, scope="function")]
 
 
 async def get_caller(

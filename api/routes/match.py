@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import CallerDep, SessionDep, StateDep
+from api.deps import CallerDep, LogSessionDep, SessionDep, StateDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, FieldError
 from api.schemas import (
     LoggedCandidate,
@@ -114,7 +114,11 @@ def to_response(result: MatchResult, *, explain: bool, warnings: list[str]) -> M
     },
 )
 def post_match(
-    body: MatchRequest, caller: CallerDep, session: SessionDep, state: StateDep, response: Response
+    body: MatchRequest,
+    caller: CallerDep,
+    session: LogSessionDep,
+    state: StateDep,
+    response: Response,
 ) -> MatchResponse:
     """Turn a need ("usinage titane", "maintenance de compresseurs") into a shortlist of
     concepts of your dictionary, each with its activated companies and, with ``explain``, why
