@@ -64,9 +64,9 @@ def translate_cmd(
             batch_size=batch_size,
         )
     for line in report.summary_lines():
-        console.print(line, highlight=False, markup=False)
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     for lang, counts in report.by_lang().items():
-        console.print(f"  {lang}: {counts}", highlight=False, markup=False)
+        console.print(f"  {lang}: {counts}", highlight=False, markup=False, soft_wrap=True)
     for change in report.changes[:show]:
         console.print(
             f"  {change['action']:<15} {change['kind']} {change['code']} "
@@ -74,6 +74,7 @@ def translate_cmd(
             f"{change['after'] if change['after'] is not None else change['before']}",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
     if report.failed:
         raise typer.Exit(1)
@@ -123,7 +124,7 @@ def export_glossary_cmd(
             progress=is_interactive(),
         )
     for line in report.summary_lines():
-        console.print(line, highlight=False, markup=False)
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @cli_errors
@@ -135,10 +136,11 @@ def labels_check_cmd(
     csv: Path | None = typer.Option(None, "--csv", help="Also write every issue to this CSV."),
     no_nodes: bool = typer.Option(False, "--no-nodes", help="Check concepts only."),
 ) -> None:
-    """Check labels per language: missing labels, duplicate labels, synonyms equal to another
-    concept's label, stale machine translations.
+    """Check labels per language (missing, duplicate, synonym = other label, stale).
 
-    Prints counts per check and language, and a few examples.
+    Checks: a missing label in an active language, two concepts with the same label in one
+    language, a synonym equal to another concept's label, a machine translation whose source
+    text changed since. Prints counts per check and language, and a few examples.
 
     Example: marketlounge labels-check --tenant tenant_demo --csv label_issues.csv
     """
@@ -158,9 +160,17 @@ def labels_check_cmd(
     if report.empty:
         console.print("aucun problème [no issue]", highlight=False)
         return
-    console.print(quality_summary(report).to_string(index=False), highlight=False, markup=False)
     console.print(
-        report.head(10).to_string(index=False, max_colwidth=70), highlight=False, markup=False
+        quality_summary(report).to_string(index=False),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(
+        report.head(10).to_string(index=False, max_colwidth=70),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
     if csv is not None:
         report.to_csv(csv, index=False)

@@ -96,7 +96,7 @@ class TranslationReport:
     unchanged: int = 0
     kept_human: int = 0
     kept_existing: int = 0
-    no_source: int = 0
+    no_source: int = 0  # empty in every language: nothing to translate (not shown)
     message: str = ""
     errors: list[str] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -135,8 +135,7 @@ class TranslationReport:
             lines.append(f"{self.failed} en échec [{self.failed} failed]")
         lines.append(
             f"inchangés [unchanged]: {self.unchanged}; humains conservés [human kept]: "
-            f"{self.kept_human}; existants conservés [existing kept]: {self.kept_existing}; "
-            f"sans texte source [no source text]: {self.no_source}"
+            f"{self.kept_human}; existants conservés [existing kept]: {self.kept_existing}"
         )
         lines.extend(f"error: {e}" for e in self.errors[:5])
         return lines

@@ -46,6 +46,7 @@ from core.seo.slug import canonical_slug, unique_slugs
 from core.tenancy import require_tenant, scoped
 
 MARKER = ".marketlounge-glossary.json"
+SITEMAP_MAX_URLS = 50_000
 _BASE_URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
@@ -231,6 +232,7 @@ def export_glossary(
     llm = (llm or get_llm()) if use_llm else None
     out = _prepare_out_dir(Path(out_dir))
     report = ExportReport(out_dir=out, base_url=base, langs=languages)
+    report.pages_by_lang = dict.fromkeys(languages, 0)
 
     concepts = list(
         session.scalars(
@@ -310,6 +312,11 @@ def export_glossary(
             encoding="utf-8",
         )
         (staging / "sitemap.xml").write_bytes(render_sitemap(sitemap))
+        if len(sitemap) > SITEMAP_MAX_URLS:
+            report.warnings.append(
+                f"sitemap.xml lists {len(sitemap)} URLs, more than the {SITEMAP_MAX_URLS} "
+                "search engines read from one file: split it before publishing"
+            )
         (staging / "robots.txt").write_text(
             f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n", encoding="utf-8"
         )
@@ -410,7 +417,7 @@ def _write_term(
         render_term_page(meta, page), encoding="utf-8"
     )
     report.pages += 1
-    report.pages_by_lang[lang] = report.pages_by_lang.get(lang, 0) + 1
+    report.pages_by_lang[lang] += 1
     group = path[0][0] if path else ui(lang, "home")
     ctx.index_groups[lang][group].append(
         (fold(label), IndexEntry(label, concept.code, f"{term.slugs[lang]}.html"))

@@ -108,6 +108,7 @@ class FakeMistralState:
         self._queue: deque[Behaviour] = deque()
         self._requests: list[RecordedRequest] = []
         self.responder: Responder = default_responder
+        self.generation = 0  # bumped by reset: a request from before is not logged after
 
     def script(self, *behaviours: Behaviour) -> None:
         """Queue behaviours for the next requests, in order."""
@@ -120,14 +121,16 @@ class FakeMistralState:
             self._queue.clear()
             self._requests.clear()
             self.responder = responder or default_responder
+            self.generation += 1
 
     def next_behaviour(self) -> Behaviour:
         with self._lock:
             return self._queue.popleft() if self._queue else Behaviour("ok")
 
-    def log(self, request: RecordedRequest) -> None:
+    def log(self, request: RecordedRequest, generation: int) -> None:
         with self._lock:
-            self._requests.append(request)
+            if generation == self.generation:
+                self._requests.append(request)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -180,13 +183,14 @@ def create_app(state: FakeMistralState) -> Callable[..., Any]:
 
     @api.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
+        generation = state.generation
         body = await request.json()
         auth = request.headers.get("authorization")
         behaviour = state.next_behaviour()
         label = behaviour.kind if behaviour.kind != "status" else f"status:{behaviour.status}"
 
         def record(usage: dict[str, int] | None = None) -> None:
-            state.log(RecordedRequest(body, auth, label, time.monotonic(), usage))
+            state.log(RecordedRequest(body, auth, label, time.monotonic(), usage), generation)
 
         if auth != f"Bearer {API_KEY}":
             record()
@@ -209,18 +213,19 @@ def create_app(state: FakeMistralState) -> Callable[..., Any]:
             record()
             return Response("<html>proxy error</html>", media_type="application/json")
         if behaviour.kind == "slow":
-            # Wait, but notice when the client gives up (its timeout) so no task lingers.
+            # Logged on arrival: a client that gives up must not show up in a later test's log.
+            record()
             loop = asyncio.get_running_loop()
             end = loop.time() + behaviour.delay_s
-            while loop.time() < end:
+            while loop.time() < end:  # notice the client leaving, so no task lingers
                 if await request.is_disconnected():
-                    record()
                     return Response(status_code=499)
                 await asyncio.sleep(0.02)
         source = behaviour.content if behaviour.content is not None else state.responder
         content = source(body) if callable(source) else source
         payload = _completion(body, content)
-        record(payload["usage"])
+        if behaviour.kind != "slow":
+            record(payload["usage"])
         return JSONResponse(payload)
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

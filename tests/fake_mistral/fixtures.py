@@ -38,7 +38,7 @@ def llm_settings(fake: FakeMistralServer, settings: Any) -> Any:
             "mistral_server_url": fake.url,
             "mistral_model": "fake-small",
             "mistral_rerank_model": "fake-rerank",
-            "mistral_timeout_seconds": 0.5,
+            "mistral_timeout_seconds": 1.0,
             "mistral_max_retries": 2,
             "mistral_backoff_seconds": 0.01,
             "mistral_retry_after_max_seconds": 0.2,
