@@ -106,6 +106,21 @@ def _probe_concept_codes(session: Session, tenant_id: str) -> list[str]:
     return tenants_of(session, Concept, found.values())
 
 
+def _probe_quality_report(session: Session, tenant_id: str) -> list[str]:
+    from core.language import quality_report
+
+    report = quality_report(session, tenant_id, langs=["fr", "en"])
+    concepts = [int(i) for i in report["concept_id"].dropna()]
+    nodes = [int(i) for i in report["node_id"].dropna()]
+    return tenants_of(session, Concept, concepts) + tenants_of(session, GlossaryNode, nodes)
+
+
+def _probe_translatable_objects(session: Session, tenant_id: str) -> list[str]:
+    from core.language import translatable_objects
+
+    return [obj.tenant_id for obj in translatable_objects(session, tenant_id)]
+
+
 READS: list[Read] = [
     *(Read(f"core.tenancy.scoped({m.__name__})", _scoped_probe(m)) for m in TENANT_OWNED_MODELS),
     Read("core.reporting.tenant_counts", _probe_tenant_counts),
@@ -114,6 +129,8 @@ READS: list[Read] = [
     Read("core.imports.market_items.load_items_by_ref(Demand)", _probe_items(Demand)),
     Read("core.imports.market_items.load_items_by_ref(Offer)", _probe_items(Offer)),
     Read("core.imports.market_items.concept_ids_by_code", _probe_concept_codes),
+    Read("core.language.quality_report", _probe_quality_report),
+    Read("core.language.translatable_objects", _probe_translatable_objects),
 ]
 """Every read function of ``core`` checked for isolation. Append yours (see the top)."""
 
