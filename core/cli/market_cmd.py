@@ -108,7 +108,7 @@ def classify_cmd(
                 only_unclassified=not all_items,
                 progress=is_interactive(),
             )
-            console.print(report.summary(), highlight=False)
+            console.print(report.summary(), highlight=False, soft_wrap=True)
 
 
 @cli_errors
@@ -176,7 +176,7 @@ def tension_cmd(
         index = tension_index(facts, by=by, level=level, min_count=min_count)
     if csv is not None:
         index.to_csv(csv, index=False)
-        console.print(f"wrote {len(index)} rows to {csv}")
+        console.print(f"wrote {len(index)} rows to {csv}", soft_wrap=True)
     if index.empty:
         console.print(
             "no demand on a concept here: import demands (marketlounge import-market) and "
@@ -257,4 +257,4 @@ def report_cmd(
             min_count=min_count,
         )
     size = path.stat().st_size / 1e6
-    console.print(f"wrote {path} ({size:.1f} MB, opens offline)")
+    console.print(f"wrote {path} ({size:.1f} MB, opens offline)", soft_wrap=True)
