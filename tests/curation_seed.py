@@ -37,9 +37,13 @@ CONCEPTS = [
     ("compresseurs", "42123000", "42123000", "draft", "Compresseurs", "Compressors", 60),
     ("reparation", "50510000", "50510000", "draft", "Réparation et entretien de pompes",
      "Repair and maintenance of pumps", 1),
+    ("rotatives", "42122440", "42122000", "validated", "Pompes rotatives", "Rotary pumps", 90),
 ]  # fmt: skip
 
 DRAFT_KEYS = [c[0] for c in CONCEPTS if c[3] == "draft"]
+REVIEW_KEYS = ["pompes", "rotatives"]
+"""Validated concepts in the queue: an open merge proposal links them (a duplicate?)."""
+QUEUE_KEYS = DRAFT_KEYS + REVIEW_KEYS
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Seed:
     nodes: dict[str, int] = field(default_factory=dict)
     companies: dict[str, int] = field(default_factory=dict)
     proposal_id: int = 0
+    review_proposal_id: int = 0
     no_result_query: str = "usinage de pièces en titane"
 
 
@@ -130,6 +135,14 @@ def seed_tenant(session: Any, tenant_id: str, embedder: Any) -> Seed:
     cosine = float(vectors[1] @ vectors[2])
     proposal = MergeProposal(tenant_id=tenant_id, concept_id=a, other_concept_id=b, cosine=cosine)
     session.add(proposal)
+    p, r = seed.concepts["pompes"], seed.concepts["rotatives"]
+    review = MergeProposal(
+        tenant_id=tenant_id,
+        concept_id=p,
+        other_concept_id=r,
+        cosine=float(vectors[0] @ vectors[6]),
+    )
+    session.add(review)
 
     for siren, name in (("802812909", "EKIALIS"), ("437648488", "TSO REALI")):
         company = CompanyProfile(tenant_id=tenant_id, siren=siren, name=name, source="decp")
@@ -211,4 +224,5 @@ def seed_tenant(session: Any, tenant_id: str, embedder: Any) -> Seed:
     )  # fmt: skip
     session.flush()
     seed.proposal_id = proposal.proposal_id
+    seed.review_proposal_id = review.proposal_id
     return seed

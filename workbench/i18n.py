@@ -69,6 +69,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "all_branches": ("Toutes les branches", "All branches"),
     "search": ("Recherche (libellé, code)", "Search (label, code)"),
     "stale_only": ("Obsolètes seulement", "Stale only"),
+    "needs_review": ("+ validés à revoir", "+ validated to review"),
+    "why": ("Pourquoi", "Why"),
+    "stale_because": (
+        "Obsolète : {why}. Valider confirme le concept tel quel ; sinon modifiez-le.",
+        "Stale: {why}. Accepting confirms it as it is; otherwise edit it.",
+    ),
+    "duplicate_hint": (
+        "Doublon possible de #{other} (cosinus {cos}) : fusionnez-le, ou validez-le pour le "
+        "garder distinct.",
+        "Possible duplicate of #{other} (cosine {cos}): merge it, or accept it to keep it "
+        "distinct.",
+    ),
     "tab_queue": ("File", "Queue"),
     "tab_bulk": ("Action groupée", "Bulk action"),
     "tab_candidates": ("Requêtes sans réponse", "Unanswered queries"),

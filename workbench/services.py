@@ -116,14 +116,15 @@ def queue(
     search: str | None = None,
     stale_only: bool = False,
     lang: str = "fr",
+    needs_review: bool = True,
 ) -> list[Any]:
     """The curation queue (``core.curation.queue``)."""
     from core import curation
 
     with _session() as s:
         return curation.queue(
-            s, tenant_id, statuses=statuses, branch=branch, search=search,
-            stale_only=stale_only, lang=lang,
+            s, tenant_id, statuses=statuses, needs_review=needs_review, branch=branch,
+            search=search, stale_only=stale_only, lang=lang,
         )  # fmt: skip
 
 

@@ -12,13 +12,13 @@ import copy
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 from tqdm.auto import tqdm
 
 from core.curation.views import EventView, merge_synonyms
 from core.errors import NotFoundError, UserError, ValidationProblems
-from core.models import Concept, ConceptStatus, CurationEvent, MergeProposal
+from core.models import Concept, ConceptStatus, CurationEvent, GlossaryNode, MergeProposal
 from core.tenancy import require_tenant, scoped
 
 BulkAction = Literal["accept", "reject", "merge"]
@@ -26,6 +26,8 @@ SNAPSHOT_FIELDS = (
     "status",
     "merged_into_id",
     "status_reason",
+    "is_stale",
+    "source_versions",
     "labels",
     "synonyms",
     "definitions",
@@ -105,13 +107,22 @@ def _label(concept: Concept) -> str:
 
 
 def check_action(
-    action: str, concept: Concept, target: Concept | None = None, reason: str | None = None
+    action: str,
+    concept: Concept,
+    target: Concept | None = None,
+    reason: str | None = None,
+    *,
+    open_proposals: int = 0,
 ) -> str | None:
-    """Why ``action`` cannot apply to ``concept`` now (``None`` when it can)."""
+    """Why ``action`` cannot apply to ``concept`` now (``None`` when it can).
+
+    Accepting a validated concept is allowed while it waits for review (an open merge
+    proposal or stale): it confirms the concept as a distinct, current one.
+    """
     name = f"concept {concept.concept_id} ({_label(concept)})"
     status = concept.status
     if action == "accept":
-        if status == VALIDATED:
+        if status == VALIDATED and not concept.is_stale and not open_proposals:
             return f"{name} is already validated"
         if status == MERGED:
             return f"{name} was merged into {concept.merged_into_id}: undo the merge first"
@@ -143,11 +154,41 @@ def check_action(
 
 
 def _ensure(
-    action: str, concept: Concept, target: Concept | None = None, reason: str | None = None
+    action: str,
+    concept: Concept,
+    target: Concept | None = None,
+    reason: str | None = None,
+    *,
+    open_proposals: int = 0,
 ) -> None:
-    problem = check_action(action, concept, target, reason)
+    problem = check_action(action, concept, target, reason, open_proposals=open_proposals)
     if problem:
         raise UserError(problem)
+
+
+def _open_proposals(session: Session, tenant_id: str, concept_id: int) -> list[MergeProposal]:
+    """Open merge proposals involving ``concept_id`` (locked for update)."""
+    stmt = scoped(
+        MergeProposal,
+        tenant_id,
+        MergeProposal.status == "open",
+        or_(
+            MergeProposal.concept_id == concept_id,
+            MergeProposal.other_concept_id == concept_id,
+        ),
+    ).with_for_update()
+    return list(session.scalars(stmt))
+
+
+def _current_versions(session: Session, tenant_id: str, concept: Concept) -> dict[str, int]:
+    """Source node id → its version now (what an accepted stale concept is confirmed against)."""
+    ids = [int(i) for i in concept.source_node_ids or []]
+    if not ids:
+        return dict(concept.source_versions or {})
+    stmt = scoped(GlossaryNode, tenant_id, GlossaryNode.node_id.in_(ids)).with_only_columns(
+        GlossaryNode.node_id, GlossaryNode.version
+    )
+    return {**(concept.source_versions or {}), **{str(i): v for i, v in session.execute(stmt)}}
 
 
 def _set_status(
@@ -162,11 +203,18 @@ def _set_status(
 ) -> EventView:
     actor = _actor(actor)
     concept = _locked(session, tenant_id, concept_id)
-    _ensure(action, concept, reason=reason)
+    proposals = _open_proposals(session, tenant_id, concept_id)
+    _ensure(action, concept, reason=reason, open_proposals=len(proposals))
     before = snapshot(concept)
+    proposals_before = {str(p.proposal_id): p.status for p in proposals}
+    if concept.is_stale and status == VALIDATED:
+        concept.source_versions = _current_versions(session, tenant_id, concept)
     concept.status = status
     concept.status_reason = (reason or "").strip() or None
     concept.merged_into_id = None
+    concept.is_stale = False
+    for proposal in proposals:  # a decided concept is no one's duplicate any more
+        proposal.status = "dismissed"
     session.flush()
     return _record(
         session,
@@ -174,8 +222,11 @@ def _set_status(
         concept_id=concept_id,
         actor=actor,
         action=action,
-        before={"concepts": {str(concept_id): before}},
-        after={"concepts": {str(concept_id): snapshot(concept)}},
+        before={"concepts": {str(concept_id): before}, "proposals": proposals_before},
+        after={
+            "concepts": {str(concept_id): snapshot(concept)},
+            "proposals": {str(p.proposal_id): p.status for p in proposals},
+        },
         reason=concept.status_reason,
     )
 
@@ -183,8 +234,12 @@ def _set_status(
 def accept(
     session: Session, tenant_id: str, concept_id: int, *, actor: str, reason: str | None = None
 ) -> EventView:
-    """Validate a draft (or a rejected) concept: the matcher will search it after the next
-    index build."""
+    """Validate a draft (or rejected) concept, or confirm a validated one under review.
+
+    Its open merge proposals are dismissed (it is a distinct concept) and a stale concept is
+    confirmed against its source nodes' current versions. The matcher searches validated
+    concepts (the FAISS index catches up at its next build; until then pgvector answers).
+    """
     return _set_status(
         session, tenant_id, concept_id, action="accept", status=VALIDATED, actor=actor,
         reason=reason,
@@ -194,7 +249,8 @@ def accept(
 def reject(
     session: Session, tenant_id: str, concept_id: int, *, actor: str, reason: str
 ) -> EventView:
-    """Reject a concept with a reason (kept, so a rebuild does not propose it again)."""
+    """Reject a concept with a reason (kept, so a rebuild does not propose it again); its
+    open merge proposals are dismissed."""
     return _set_status(
         session, tenant_id, concept_id, action="reject", status=REJECTED, actor=actor,
         reason=reason,
@@ -284,19 +340,6 @@ def edit(
     )
 
 
-def _pair_proposals(session: Session, tenant_id: str, a: int, b: int) -> list[MergeProposal]:
-    stmt = scoped(
-        MergeProposal,
-        tenant_id,
-        MergeProposal.status == "open",
-        or_(
-            and_(MergeProposal.concept_id == a, MergeProposal.other_concept_id == b),
-            and_(MergeProposal.concept_id == b, MergeProposal.other_concept_id == a),
-        ),
-    ).with_for_update()
-    return list(session.scalars(stmt))
-
-
 def merge(
     session: Session,
     tenant_id: str,
@@ -307,13 +350,13 @@ def merge(
     reason: str | None = None,
 ) -> EventView:
     """Merge ``concept_id`` into ``into_id``: its labels and synonyms become the target's
-    synonyms, it becomes ``merged`` (``merged_into_id`` = target) and an open merge proposal
-    between the two is marked accepted."""
+    synonyms, it becomes ``merged`` (``merged_into_id`` = target); an open merge proposal
+    between the two is marked accepted and the source's other open proposals dismissed."""
     actor = _actor(actor)
     source = _locked(session, tenant_id, concept_id)
     target = _locked(session, tenant_id, into_id)
     _ensure("merge", source, target)
-    proposals = _pair_proposals(session, tenant_id, concept_id, into_id)
+    proposals = _open_proposals(session, tenant_id, concept_id)
     before = {
         "concepts": {str(concept_id): snapshot(source), str(into_id): snapshot(target)},
         "proposals": {str(p.proposal_id): p.status for p in proposals},
@@ -339,8 +382,9 @@ def merge(
     source.status = MERGED
     source.merged_into_id = into_id
     source.status_reason = (reason or "").strip() or None
-    for prop in proposals:
-        prop.status = "accepted"
+    for prop in proposals:  # the pair's proposal is accepted, the source's others are moot
+        pair = {prop.concept_id, prop.other_concept_id} == {concept_id, into_id}
+        prop.status = "accepted" if pair else "dismissed"
     session.flush()
     after = {
         "concepts": {str(concept_id): snapshot(source), str(into_id): snapshot(target)},
@@ -407,6 +451,29 @@ def propose(
     )
 
 
+def _resolved(session: Session, tenant_id: str, concept: Concept) -> bool:
+    """A validated concept with nothing left to review."""
+    return (
+        concept.status == VALIDATED
+        and not concept.is_stale
+        and not _open_proposals(session, tenant_id, concept.concept_id)
+    )
+
+
+def _open_proposal_counts(session: Session, tenant_id: str, ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    stmt = scoped(
+        MergeProposal,
+        tenant_id,
+        MergeProposal.status == "open",
+        or_(MergeProposal.concept_id.in_(ids), MergeProposal.other_concept_id.in_(ids)),
+    ).with_only_columns(MergeProposal.concept_id, MergeProposal.other_concept_id)
+    for a, b in session.execute(stmt):
+        for cid in (a, b):
+            counts[cid] = counts.get(cid, 0) + 1
+    return counts
+
+
 def bulk(
     session: Session,
     tenant_id: str,
@@ -436,16 +503,21 @@ def bulk(
             scoped(Concept, tenant_id, Concept.concept_id.in_(ids)).with_for_update()
         )
     }
+    open_counts = _open_proposal_counts(session, tenant_id, ids)
     problems = [f"concept {i} not found in {tenant_id}" for i in ids if i not in concepts]
-    problems += [
-        p
-        for i in ids
-        if i in concepts and (p := check_action(action, concepts[i], target, reason))
-    ]
+    for cid in ids:
+        if cid in concepts:
+            problem = check_action(
+                action, concepts[cid], target, reason, open_proposals=open_counts.get(cid, 0)
+            )
+            if problem:
+                problems.append(problem)
     if problems:
         raise ValidationProblems(problems, source=f"bulk {action}")
     events: list[EventView] = []
     for cid in tqdm(ids, desc=f"bulk {action}", disable=not progress, unit="concept"):
+        if action == "accept" and _resolved(session, tenant_id, concepts[cid]):
+            continue  # an earlier item of this selection settled it (their proposal)
         if action == "accept":
             events.append(accept(session, tenant_id, cid, actor=actor, reason=reason))
         elif action == "reject":

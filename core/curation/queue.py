@@ -95,13 +95,22 @@ def demand_counts(
 
 
 def proposal_risks(session: Session, tenant_id: str) -> dict[int, tuple[float, int]]:
-    """Concept id → (highest open merge-proposal cosine, the other concept), both directions."""
-    risks: dict[int, tuple[float, int]] = {}
-    stmt = scoped(MergeProposal, tenant_id, MergeProposal.status == "open").with_only_columns(
-        MergeProposal.concept_id, MergeProposal.other_concept_id, MergeProposal.cosine
+    """Concept id → (highest open merge-proposal cosine, the other concept), both directions.
+
+    Only proposals between two live (draft or validated) concepts count.
+    """
+    a, b = aliased(Concept), aliased(Concept)
+    stmt = (
+        scoped(MergeProposal, tenant_id, MergeProposal.status == "open")
+        .with_only_columns(
+            MergeProposal.concept_id, MergeProposal.other_concept_id, MergeProposal.cosine
+        )
+        .join(a, and_(a.concept_id == MergeProposal.concept_id, a.status.in_(LIVE_STATUSES)))
+        .join(b, and_(b.concept_id == MergeProposal.other_concept_id, b.status.in_(LIVE_STATUSES)))
     )
-    for a, b, cosine in session.execute(stmt):
-        for one, other in ((a, b), (b, a)):
+    risks: dict[int, tuple[float, int]] = {}
+    for one_id, other_id, cosine in session.execute(stmt):
+        for one, other in ((one_id, other_id), (other_id, one_id)):
             if cosine > risks.get(one, (-1.0, 0))[0]:
                 risks[one] = (float(cosine), other)
     return risks
@@ -160,6 +169,7 @@ def queue(
     tenant_id: str,
     *,
     statuses: Iterable[str] = (ConceptStatus.DRAFT.value,),
+    needs_review: bool = True,
     branch: str | None = None,
     search: str | None = None,
     stale_only: bool = False,
@@ -167,6 +177,11 @@ def queue(
     now: datetime | None = None,
 ) -> list[QueueItem]:
     """Concepts to curate, highest priority first (ties: oldest first, then id).
+
+    The queue holds the drafts and, with ``needs_review``, the validated concepts a curator
+    must look at again: those with an open merge proposal (a likely duplicate found by the dico
+    build) and those marked stale (their glossary source changed). Accepting, merging or
+    rejecting a concept takes it out of the queue.
 
     Priority mixes duplicate risk (open merge proposals from the dico build and, for queues
     small enough, the exact nearest live concept), demand (demands and logged queries for the
@@ -176,6 +191,7 @@ def queue(
         session: an open session (read only).
         tenant_id: whose concepts.
         statuses: concept statuses to list (default drafts only).
+        needs_review: also list validated concepts with an open merge proposal or stale.
         branch: a glossary code or path prefix; only concepts under it.
         search: text contained in the code, a label or a synonym (case-insensitive).
         stale_only: only concepts whose glossary source changed since they were made.
@@ -183,7 +199,12 @@ def queue(
         now: the reference time for ages (tests pin it).
     """
     tenant = validate_tenant_id(tenant_id)
-    criteria: list[ColumnElement[bool]] = [Concept.status.in_(list(statuses))]
+    risks = proposal_risks(session, tenant)
+    wanted: ColumnElement[bool] = Concept.status.in_(list(statuses))
+    if needs_review:
+        review = or_(Concept.is_stale.is_(True), Concept.concept_id.in_(list(risks)))
+        wanted = or_(wanted, and_(Concept.status == ConceptStatus.VALIDATED.value, review))
+    criteria: list[ColumnElement[bool]] = [wanted]
     if branch and branch.strip():
         criteria.append(branch_clause(Concept.path, branch))
     if search and search.strip():
@@ -205,7 +226,7 @@ def queue(
     if not rows:
         return []
 
-    risks = proposal_risks(session, tenant)
+    proposed = set(risks)
     embedded_ids = [r.concept_id for r in rows if r.embedded]
     if embedded_ids:
         live = session.scalar(
@@ -238,12 +259,29 @@ def queue(
                 priority=priority_score(risk, demand[r.concept_id], age, max_demand=max_demand),
                 duplicate_risk=round(max(risk, 0.0), 4),
                 duplicate_of=other or None,
+                reasons=_reasons(r.status, bool(r.is_stale), r.concept_id in proposed),
                 demand=demand[r.concept_id],
                 age_days=round(age, 2),
             )
         )
     items.sort(key=lambda i: (-i.priority, -i.age_days, i.concept_id))
     return items
+
+
+def _reasons(status: str, stale: bool, proposed: bool) -> tuple[str, ...]:
+    """Why a concept is in the queue.
+
+    >>> _reasons("validated", True, True)
+    ('duplicate?', 'stale')
+    >>> _reasons("draft", False, False)
+    ('draft',)
+    """
+    reasons = [status] if status != ConceptStatus.VALIDATED.value else []
+    if proposed:
+        reasons.append("duplicate?")
+    if stale:
+        reasons.append("stale")
+    return tuple(reasons)
 
 
 def status_counts(session: Session, tenant_id: str) -> dict[str, int]:

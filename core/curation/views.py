@@ -112,6 +112,7 @@ class QueueItem:
     duplicate_of: int | None  # the closest other concept, when known
     demand: int
     age_days: float
+    reasons: tuple[str, ...] = ()  # draft, duplicate?, stale … (why it is in the queue)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class ConceptView:
     is_stale: bool
     has_embedding: bool
     created_at: datetime | None
+    stale_reason: str | None = None
 
     @classmethod
     def of(cls, concept: Concept, lang: str = "fr") -> ConceptView:
@@ -153,6 +155,7 @@ class ConceptView:
             is_stale=bool(concept.is_stale),
             has_embedding=concept.embedding is not None,
             created_at=concept.created_at,
+            stale_reason=(concept.extra or {}).get("stale_reason") if concept.is_stale else None,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from curation_seed import DRAFT_KEYS, Seed, seed_tenant
+from curation_seed import DRAFT_KEYS, QUEUE_KEYS, Seed, seed_tenant
 from sqlalchemy import select
 
 from core import curation
@@ -26,19 +26,27 @@ def _events(session, tenant_id: str) -> list[CurationEvent]:
     return list(session.scalars(stmt.order_by(CurationEvent.event_id)))
 
 
-def test_queue_lists_drafts_by_priority_with_its_parts(session, seed: Seed) -> None:
+def test_queue_lists_drafts_and_review_items_by_priority(session, seed: Seed) -> None:
     items = curation.queue(session, seed.tenant_id)
     ids = [i.concept_id for i in items]
-    assert sorted(ids) == sorted(seed.concepts[k] for k in DRAFT_KEYS)
-    assert ids[0] == seed.concepts["pompes_eau"]  # duplicate pair + the only demand
+    assert sorted(ids) == sorted(seed.concepts[k] for k in QUEUE_KEYS)
     assert [i.priority for i in items] == sorted((i.priority for i in items), reverse=True)
-    first = items[0]
-    assert first.demand == 3  # three demands carry its code
-    assert first.duplicate_risk > 0.7
-    assert first.duplicate_of in (seed.concepts["pompes_eau_bis"], seed.concepts["pompes"])
-    by_id = {i.concept_id: i for i in items}
-    assert (
-        by_id[seed.concepts["compresseurs"]].age_days > by_id[seed.concepts["reparation"]].age_days
+    by_key = {k: next(i for i in items if i.concept_id == seed.concepts[k]) for k in QUEUE_KEYS}
+    water = by_key["pompes_eau"]
+    assert water.demand == 3  # three demands carry its code
+    assert water.duplicate_risk > 0.7
+    assert water.duplicate_of == seed.concepts["pompes_eau_bis"]
+    assert water.reasons == ("draft", "duplicate?")
+    assert by_key["pompes"].reasons == ("duplicate?",)  # validated, but a likely duplicate
+    assert by_key["pompes"].demand == 2  # two logged queries returned it
+    assert by_key["compresseurs"].reasons == ("draft",)
+    # demand and duplicate risk outrank age: a 10-day draft asked for thrice comes before a
+    # 60-day draft nobody asked for
+    assert ids.index(water.concept_id) < ids.index(seed.concepts["compresseurs"])
+    assert by_key["compresseurs"].age_days > by_key["reparation"].age_days
+    drafts_only = curation.queue(session, seed.tenant_id, needs_review=False)
+    assert sorted(i.concept_id for i in drafts_only) == sorted(
+        seed.concepts[k] for k in DRAFT_KEYS
     )
 
 
@@ -47,12 +55,56 @@ def test_queue_filters_branch_search_and_status(session, seed: Seed) -> None:
     assert [i.concept_id for i in repair] == [seed.concepts["reparation"]]
     under = curation.queue(session, seed.tenant_id, branch="42000000/42100000")
     assert seed.concepts["reparation"] not in {i.concept_id for i in under}
-    assert len(under) == len(DRAFT_KEYS) - 1
+    assert len(under) == len(QUEUE_KEYS) - 1
     found = curation.queue(session, seed.tenant_id, search="CENTRIFUG")
     assert [i.concept_id for i in found] == [seed.concepts["centrifuges"]]
     validated = curation.queue(session, seed.tenant_id, statuses=["validated"], lang="en")
-    assert [(i.concept_id, i.label) for i in validated] == [(seed.concepts["pompes"], "Pumps")]
-    assert curation.status_counts(session, seed.tenant_id) == {"draft": 5, "validated": 1}
+    assert {(i.concept_id, i.label) for i in validated} == {
+        (seed.concepts["pompes"], "Pumps"), (seed.concepts["rotatives"], "Rotary pumps")
+    }  # fmt: skip
+    assert curation.status_counts(session, seed.tenant_id) == {"draft": 5, "validated": 2}
+
+
+def test_accepting_a_review_item_dismisses_its_proposal_and_undo_reopens_it(
+    session, seed: Seed
+) -> None:
+    tid = seed.tenant_id
+    event = curation.accept(session, tid, seed.concepts["rotatives"], actor="marie")
+    assert event.before["proposals"] == {str(seed.review_proposal_id): "open"}
+    assert event.after["proposals"] == {str(seed.review_proposal_id): "dismissed"}
+    left = {i.concept_id for i in curation.queue(session, tid)}
+    assert seed.concepts["rotatives"] not in left
+    assert seed.concepts["pompes"] not in left  # its only proposal was settled
+    with pytest.raises(UserError, match="already validated"):
+        curation.accept(session, tid, seed.concepts["pompes"], actor="marie")
+    curation.undo(session, tid, event.event_id, actor="marie")
+    session.expire_all()
+    assert session.get(MergeProposal, seed.review_proposal_id).status == "open"
+    assert seed.concepts["pompes"] in {i.concept_id for i in curation.queue(session, tid)}
+
+
+def test_accepting_a_stale_concept_confirms_it_against_current_nodes(session, seed: Seed) -> None:
+    from core.models import GlossaryNode
+
+    tid = seed.tenant_id
+    cid = seed.concepts["pompes"]
+    node = session.get(GlossaryNode, seed.nodes["42122000"])
+    node.version = 3
+    session.flush()
+    concept = _concept(session, cid)
+    concept.is_stale = True
+    concept.extra = {"stale_reason": "source node 42122000 changed (version 1 → 3)"}
+    session.flush()
+    assert curation.evidence(session, tid, cid).concept.stale_reason.endswith("→ 3)")
+    assert "stale" in next(i for i in curation.queue(session, tid) if i.concept_id == cid).reasons
+    event = curation.accept(session, tid, cid, actor="marie", reason="toujours juste")
+    concept = _concept(session, cid)
+    assert concept.is_stale is False
+    assert concept.source_versions[str(seed.nodes["42122000"])] == 3
+    curation.undo(session, tid, event.event_id, actor="marie")
+    concept = _concept(session, cid)
+    assert concept.is_stale is True
+    assert concept.source_versions[str(seed.nodes["42122000"])] == 1
 
 
 def test_evidence_shows_sources_labels_neighbours_demands_companies(session, seed: Seed) -> None:
@@ -180,17 +232,26 @@ def test_edit_marks_human_provenance_and_undo_is_ordered(session, seed: Seed) ->
 
 
 def test_bulk_is_all_or_nothing(session, seed: Seed) -> None:
-    ids = [seed.concepts["centrifuges"], seed.concepts["pompes"], seed.concepts["compresseurs"]]
-    with pytest.raises(ValidationProblems, match="already validated"):
-        curation.bulk(session, seed.tenant_id, ids, "accept", actor="marie")
+    tid = seed.tenant_id
+    curation.merge(session, tid, seed.concepts["pompes_eau_bis"], seed.concepts["pompes_eau"],
+                   actor="marie")  # fmt: skip
+    ids = [
+        seed.concepts["centrifuges"],
+        seed.concepts["pompes_eau_bis"],
+        seed.concepts["compresseurs"],
+    ]
+    with pytest.raises(ValidationProblems, match="merged into"):
+        curation.bulk(session, tid, ids, "accept", actor="marie")
     assert _concept(session, seed.concepts["centrifuges"]).status == "draft"
-    assert _events(session, seed.tenant_id) == []
+    assert [e.action for e in _events(session, tid)] == ["merge"]
     with pytest.raises(ValidationProblems, match="reason"):
-        curation.bulk(session, seed.tenant_id, ids[::2], "reject", actor="marie")
+        curation.bulk(session, tid, ids[::2], "reject", actor="marie")
     with pytest.raises(UserError, match="empty"):
-        curation.bulk(session, seed.tenant_id, [], "accept", actor="marie")
+        curation.bulk(session, tid, [], "accept", actor="marie")
+    with pytest.raises(ValidationProblems, match="choose the concept"):
+        curation.bulk(session, tid, ids[::2], "merge", actor="marie")
     events = curation.bulk(
-        session, seed.tenant_id, ids[::2], "reject", actor="marie", reason="hors périmètre"
+        session, tid, ids[::2], "reject", actor="marie", reason="hors périmètre"
     )
     assert [e.action for e in events] == ["reject", "reject"]
     assert {_concept(session, i).status for i in ids[::2]} == {"rejected"}
@@ -198,24 +259,19 @@ def test_bulk_is_all_or_nothing(session, seed: Seed) -> None:
 
 def test_a_curator_clears_the_whole_queue(session, seed: Seed) -> None:
     tid = seed.tenant_id
-    items = curation.queue(session, tid)
-    first = items[0]
-    other = (
-        seed.concepts["pompes_eau_bis"]
-        if first.concept_id == seed.concepts["pompes_eau"]
-        else seed.concepts["pompes_eau"]
-    )
-    curation.merge(session, tid, other, first.concept_id, actor="marie", reason="doublon")
-    curation.reject(
-        session, tid, seed.concepts["reparation"], actor="marie", reason="service, pas un produit"
-    )
+    curation.merge(session, tid, seed.concepts["pompes_eau_bis"], seed.concepts["pompes_eau"],
+                   actor="marie", reason="doublon")  # fmt: skip
+    curation.reject(session, tid, seed.concepts["reparation"], actor="marie",
+                    reason="service, pas un produit")  # fmt: skip
     rest = [i.concept_id for i in curation.queue(session, tid)]
-    assert len(rest) == len(DRAFT_KEYS) - 2
-    curation.bulk(session, tid, rest, "accept", actor="marie", reason="relu")
+    assert len(rest) == len(QUEUE_KEYS) - 2
+    events = curation.bulk(session, tid, rest, "accept", actor="marie", reason="relu")
+    # pompes and rotatives share one proposal: accepting the first settles the second
+    assert len(events) == len(rest) - 1
     assert curation.queue(session, tid) == []
     counts = curation.status_counts(session, tid)
-    assert counts == {"validated": 1 + len(rest), "merged": 1, "rejected": 1}
-    assert len(_events(session, tid)) == 2 + len(rest)
+    assert counts == {"validated": len(rest), "merged": 1, "rejected": 1}
+    assert len(_events(session, tid)) == 2 + len(events)
 
 
 def test_propose_from_a_query_and_undo_deletes_it(session, seed: Seed) -> None:

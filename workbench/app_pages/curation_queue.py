@@ -28,6 +28,7 @@ def _show_flash() -> None:
 def _filters(tenant: str, lang: str) -> dict[str, Any]:
     cols = st.columns([2, 3, 3, 2], vertical_alignment="bottom")
     statuses = cols[0].multiselect(t("status"), STATUSES, default=["draft"], key="cq_status")
+    review = cols[3].checkbox(t("needs_review"), value=True, key="cq_review")
     rows = services.branches(tenant, lang)
     labels = {"": t("all_branches")}
     labels.update({b.path: f"{'· ' * (b.level - 1)}{b.code} — {b.label}" for b in rows})
@@ -39,6 +40,7 @@ def _filters(tenant: str, lang: str) -> dict[str, Any]:
         "branch": branch or None,
         "search": search.strip() or None,
         "stale_only": stale,
+        "needs_review": review,
     }
 
 
@@ -70,6 +72,10 @@ def _evidence(ev: Any, item: Any) -> None:
     m[4].metric(t("status"), concept.status)
     if concept.status_reason:
         st.caption(f"{t('reason')}: {concept.status_reason}")
+    if concept.stale_reason:
+        st.warning(t("stale_because", why=concept.stale_reason))
+    if "duplicate?" in item.reasons and item.duplicate_of:
+        st.info(t("duplicate_hint", other=item.duplicate_of, cos=f"{item.duplicate_risk:.2f}"))
     if not concept.has_embedding:
         st.info(t("no_embedding"))
     left, right = st.columns(2)
@@ -223,7 +229,8 @@ def _queue_tab(user: Identity, tenant: str, lang: str, items: list[Any]) -> None
         [
             {"#": i.concept_id, t("priority"): round(i.priority, 3), t("label"): i.label,
              t("code"): i.code, t("duplicate_risk"): i.duplicate_risk, t("demand"): i.demand,
-             t("age_days"): round(i.age_days, 1), t("status"): i.status, "stale": i.is_stale}
+             t("age_days"): round(i.age_days, 1), t("status"): i.status,
+             t("why"): ", ".join(i.reasons)}
             for i in items[:200]
         ],
         height=220,
