@@ -23,6 +23,8 @@ from core.models import CompanyConceptActivation, Concept, ConceptExample
 from core.tenancy import scoped
 
 LANG_PREFERENCE = ("fr", "en")
+EXAMPLE_HNSW_THRESHOLD = 50_000
+"""Examples searched by an HNSW graph from this many on (exact search below)."""
 
 
 def display_label(labels: dict[str, str], lang: str | None = None) -> str:
@@ -63,6 +65,26 @@ class ExampleSet:
     lexical: LexicalIndex
     vectors: np.ndarray  # (n, dim) float32; rows without a vector of the model are zero
     has_vector: np.ndarray  # bool per example row
+    index: Any = None  # FAISS inner-product index over ``vectors`` (None without vectors)
+
+    def nearest(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+        """Example rows by cosine with ``query``, best first, ``(rows, cosines)`` stacked.
+
+        FAISS answers single queries without waking BLAS threads, which on a busy 2-core
+        machine costs milliseconds per call; a filter leaving few examples is scored exactly.
+        """
+        usable = self.has_vector if allowed is None else self.has_vector & allowed
+        n_usable = int(usable.sum())
+        if self.index is None or n_usable == 0:
+            return np.zeros((2, 0), dtype=np.float64)
+        if n_usable <= 2048 or n_usable < len(usable) // 2:
+            rows = np.flatnonzero(usable)
+            sims = np.einsum("ij,j->i", self.vectors[rows], query)
+            order = np.argsort(-sims)[:k]
+            return np.vstack([rows[order], sims[order]])
+        scores, found = self.index.search(query.reshape(1, -1).astype(np.float32), k * 2)
+        keep = (found[0] >= 0) & usable[np.maximum(found[0], 0)]
+        return np.vstack([found[0][keep][:k], scores[0][keep][:k]])
 
 
 @dataclass(frozen=True)
@@ -250,6 +272,12 @@ def _load_examples(
             vectors[i] = np.asarray(embedding, dtype=np.float32)
             has_vector[i] = True
     texts = [r[2] for r in rows]
+    index = None
+    if has_vector.any():
+        from core.matching.index import make_faiss_index
+
+        kind = "hnsw" if len(rows) >= EXAMPLE_HNSW_THRESHOLD else "flat"
+        index = make_faiss_index(vectors, kind)
     return ExampleSet(
         ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
         concept_row=np.fromiter((row_of[r[1]] for r in rows), dtype=np.int64, count=len(rows)),
@@ -257,4 +285,5 @@ def _load_examples(
         lexical=LexicalIndex([normalize(t) for t in texts], list(range(len(rows))), len(rows)),
         vectors=vectors,
         has_vector=has_vector,
+        index=index,
     )

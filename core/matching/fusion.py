@@ -74,6 +74,21 @@ def calibrate_cosine(cosine: float, *, floor: float, ceiling: float = 1.0) -> fl
     return min(1.0, max(0.0, (cosine - floor) / (ceiling - floor)))
 
 
+def combine_evidence(primary: float, secondary: float, *, bonus: float) -> float:
+    """Two pieces of evidence for the same concept (its label, a labelled example), 0..1 each.
+
+    The stronger one counts fully and the weaker adds ``bonus`` × itself: agreement raises
+    the score, a concept with no example is not penalised, and the result stays in 0..1.
+
+    >>> combine_evidence(0.8, 0.5, bonus=0.5), combine_evidence(0.8, 0.0, bonus=0.5)
+    (1.0, 0.8)
+    >>> combine_evidence(0.4, 0.2, bonus=0.5)
+    0.5
+    """
+    high, low = max(primary, secondary), min(primary, secondary)
+    return min(1.0, max(0.0, high + bonus * max(0.0, low)))
+
+
 def weighted(
     scores: Mapping[str, Mapping[K, float]], *, weights: Mapping[str, float]
 ) -> dict[K, float]:

@@ -110,6 +110,8 @@ class LexicalIndex:
         for token in self.vocab_list:
             by_len.setdefault(len(token), []).append(token)
         self._by_len = by_len
+        self._pools: dict[int, list[str]] = {}
+        self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
 
     def __len__(self) -> int:
         return len(self.normalized)
@@ -120,7 +122,6 @@ class LexicalIndex:
 
     def resolve(self, normalized_query: str) -> QueryTerms:
         """Map query tokens to vocabulary ids, fuzzy-matching unknown tokens (typos)."""
-        from rapidfuzz import fuzz, process
 
         ids: dict[int, float] = {}
         fuzzy: dict[str, str] = {}
@@ -134,34 +135,62 @@ class LexicalIndex:
             weight += self.max_idf
             if len(token) < FUZZY_MIN_TOKEN_LEN or token.isdigit():
                 continue
+            found = self._fuzzy(token)
+            if found is not None:
+                word, sim = found
+                vid = self.vocab[word]
+                if sim > ids.get(vid, 0.0):
+                    ids[vid] = sim
+                fuzzy[token] = word
+        vocab_ids = np.fromiter(ids.keys(), dtype=np.int32, count=len(ids))
+        sims = np.fromiter(ids.values(), dtype=np.float32, count=len(ids))
+        return QueryTerms(vocab_ids, sims, max(weight, 1e-6), fuzzy)
+
+    def _fuzzy(self, token: str) -> tuple[str, float] | None:
+        """The closest vocabulary word of similar length (cached per token)."""
+        from rapidfuzz import fuzz, process
+
+        if token in self._fuzzy_cache:
+            return self._fuzzy_cache[token]
+        pool = self._pools.get(len(token))
+        if pool is None:
             pool = [
                 word
                 for size in range(len(token) - 1, len(token) + 2)
                 for word in self._by_len.get(size, ())
             ]
-            best = process.extractOne(token, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            if best is not None:
-                vid = self.vocab[best[0]]
-                sim = float(best[1]) / 100.0
-                if sim > ids.get(vid, 0.0):
-                    ids[vid] = sim
-                fuzzy[token] = best[0]
-        vocab_ids = np.fromiter(ids.keys(), dtype=np.int32, count=len(ids))
-        sims = np.fromiter(ids.values(), dtype=np.float32, count=len(ids))
-        return QueryTerms(vocab_ids, sims, max(weight, 1e-6), fuzzy)
+            self._pools[len(token)] = pool
+        best = process.extractOne(token, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        found = (best[0], float(best[1]) / 100.0) if best is not None else None
+        if len(self._fuzzy_cache) > 50_000:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[token] = found
+        return found
 
-    def coarse(self, terms: QueryTerms) -> np.ndarray:
-        """Coarse 0..1 score of every entry (sparse full pass)."""
+    def coarse(self, terms: QueryTerms) -> tuple[np.ndarray, np.ndarray]:
+        """``(entries, coarse score 0..1)`` of the entries sharing a token with the query.
+
+        One pass over the posting lists of the query's tokens (CSC columns), so the cost
+        grows with how common the query's words are, not with the number of entries.
+        """
         n_entries = len(self.normalized)
         if not len(terms.vocab_ids) or not n_entries:
-            return np.zeros(n_entries, dtype=np.float32)
-        sub = self.matrix[:, terms.vocab_ids]
-        overlap = np.asarray(sub @ terms.sims).ravel().astype(np.float32)
-        label_cov = np.minimum(1.0, overlap / np.maximum(self.entry_weight, 1e-6))
-        query_cov = np.minimum(1.0, overlap / terms.weight)
-        return np.power(label_cov, LABEL_COVERAGE_EXPONENT) * np.power(
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
+        spans = [(indptr[v], indptr[v + 1]) for v in terms.vocab_ids.tolist()]
+        entries = np.concatenate([indices[a:b] for a, b in spans])
+        weights = np.concatenate(
+            [data[a:b] * sim for (a, b), sim in zip(spans, terms.sims.tolist(), strict=True)]
+        )
+        overlap = np.bincount(entries, weights=weights, minlength=n_entries)
+        touched = np.flatnonzero(overlap)
+        hit = overlap[touched].astype(np.float32)
+        label_cov = np.minimum(1.0, hit / np.maximum(self.entry_weight[touched], 1e-6))
+        query_cov = np.minimum(1.0, hit / terms.weight)
+        score = np.power(label_cov, LABEL_COVERAGE_EXPONENT) * np.power(
             query_cov, 1.0 - LABEL_COVERAGE_EXPONENT
         )
+        return touched, score.astype(np.float32)
 
     def search(
         self,
@@ -180,35 +209,35 @@ class LexicalIndex:
         from rapidfuzz import fuzz
 
         terms = self.resolve(normalized_query)
-        entry_score = self.coarse(terms) * 100.0
-        if allowed is not None and len(entry_score):
-            entry_score = np.where(allowed[self.owners], entry_score, 0.0).astype(np.float32)
-        touched = np.flatnonzero(entry_score > 0)
+        touched, coarse = self.coarse(terms)
+        if allowed is not None and len(touched):
+            keep = allowed[self.owners[touched]]
+            touched, coarse = touched[keep], coarse[keep]
+        score = coarse * (100.0 * (1.0 - FINE_WEIGHT))
         if len(touched) > fine_pool:
-            top = np.argpartition(-entry_score[touched], fine_pool - 1)[:fine_pool]
-            pool = touched[top]
+            pool = np.argpartition(-score, fine_pool - 1)[:fine_pool]
         else:
-            pool = touched
-        entry_score *= 1.0 - FINE_WEIGHT
+            pool = np.arange(len(touched))
         if len(pool):
             refined = np.fromiter(
                 (
                     fuzz.token_sort_ratio(normalized_query, self.normalized[int(entry)])
-                    for entry in pool
+                    for entry in touched[pool]
                 ),
                 dtype=np.float32,
                 count=len(pool),
             )
-            entry_score[pool] += FINE_WEIGHT * refined
+            score[pool] += FINE_WEIGHT * refined
         for entry in self._exact.get(normalized_query, ()):
-            if allowed is None or allowed[self.owners[entry]]:
-                entry_score[entry] = 100.0
+            at = int(np.searchsorted(touched, entry))  # touched is sorted
+            if at < len(touched) and touched[at] == entry:
+                score[at] = 100.0
         owner_score = np.zeros(self.n_owners, dtype=np.float32)
         owner_entry = np.full(self.n_owners, -1, dtype=np.int64)
         if len(touched):
-            order = touched[np.argsort(entry_score[touched], kind="stable")]
-            owner_score[self.owners[order]] = entry_score[order]
-            owner_entry[self.owners[order]] = order
+            order = np.argsort(score, kind="stable")
+            owner_score[self.owners[touched[order]]] = score[order]
+            owner_entry[self.owners[touched[order]]] = touched[order]
         return LexicalScores(owner_score, owner_entry, terms.fuzzy)
 
 

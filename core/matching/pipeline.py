@@ -36,8 +36,14 @@ VECTOR_POOL = 100
 """Concepts taken from the vector list into fusion."""
 EXAMPLE_POOL = 50
 """Nearest examples (by cosine) credited to their concepts."""
-EXAMPLE_LEXICAL_DISCOUNT = 0.9
+EXAMPLE_LEXICAL_DISCOUNT = 1.0
+"""An example's lexical score counts as much as a label's (tuned on the dev pairs)."""
 EXAMPLE_VECTOR_DISCOUNT = 0.95
+"""An example's cosine counts a little less than the concept's own."""
+EXAMPLE_LEXICAL_BONUS = 0.6
+EXAMPLE_VECTOR_BONUS = 0.2
+"""When a concept's label *and* one of its examples match, the weaker adds this share (see
+``fusion.combine_evidence``)."""
 EXACT_SUBSET_MAX = 4096
 """With a filter leaving at most this many concepts, cosines are computed exactly for them."""
 CUTOFF_FLOOR = 0.25
@@ -149,8 +155,9 @@ def rank(
     norm_weights = fusion.check_weights(weights)
     # ---- lexical: labels and synonyms, then examples credited to their concept ----------
     lex = catalog.lexical.search(normalized_query, allowed=allowed)
-    lex_score = lex.owner_score.copy()
-    lex_source = np.zeros(n, dtype=np.int64) - 1  # -1: label/synonym entry, else example row
+    label_score = lex.owner_score
+    example_score = np.zeros(n, dtype=np.float32)
+    example_row = np.full(n, -1, dtype=np.int64)  # best matching example of each concept
     fuzzy = dict(lex.fuzzy)
     examples = catalog.examples
     ex_allowed = None
@@ -159,11 +166,14 @@ def rank(
         ex_lex = examples.lexical.search(normalized_query, allowed=ex_allowed)
         fuzzy.update(ex_lex.fuzzy)
         credited = ex_lex.owner_score * EXAMPLE_LEXICAL_DISCOUNT
-        for ex_row in np.flatnonzero(credited > 0):
-            row = int(examples.concept_row[ex_row])
-            if credited[ex_row] > lex_score[row]:
-                lex_score[row] = credited[ex_row]
-                lex_source[row] = ex_row
+        positive = np.flatnonzero(credited > 0)
+        if len(positive):
+            order = positive[np.argsort(credited[positive], kind="stable")]
+            example_score[examples.concept_row[order]] = credited[order]  # last write = best
+            example_row[examples.concept_row[order]] = order
+    high = np.maximum(label_score, example_score)
+    low = np.minimum(label_score, example_score)
+    lex_score = np.minimum(100.0, high + EXAMPLE_LEXICAL_BONUS * low)
     lexical_list = [int(r) for r in top_rows(lex_score, LEXICAL_POOL)]
 
     # ---- vector: concept embeddings, then examples ---------------------------------------
@@ -173,39 +183,42 @@ def rank(
     if qv is not None:
         hits = vectors.search(qv, VECTOR_POOL)
         concept_cos = dict(zip(hits.rows.tolist(), hits.cosines.tolist(), strict=True))
-        if examples is not None and examples.has_vector.any():
-            usable = examples.has_vector.copy()
-            if ex_allowed is not None:
-                usable &= ex_allowed
-            sims = np.where(usable, examples.vectors @ qv, -np.inf)
-            top = np.argsort(-sims)[:EXAMPLE_POOL]
-            for ex_row in top[np.isfinite(sims[top])].tolist():
+        if examples is not None:
+            nearest = examples.nearest(qv, EXAMPLE_POOL, ex_allowed)
+            for ex_row_f, sim in zip(nearest[0].tolist(), nearest[1].tolist(), strict=True):
+                ex_row = int(ex_row_f)
                 row = int(examples.concept_row[ex_row])
-                value = float(sims[ex_row]) * EXAMPLE_VECTOR_DISCOUNT
+                value = float(sim) * EXAMPLE_VECTOR_DISCOUNT
                 if value > example_cos.get(row, (-2.0, -1))[0]:
                     example_cos[row] = (value, ex_row)
             _fill(concept_cos, vectors, qv, list(example_cos))
-    cos = {
-        r: max(concept_cos.get(r, -1.0), example_cos.get(r, (-1.0, -1))[0])
-        for r in set(concept_cos) | set(example_cos)
-    }
-    vector_list = sorted(cos, key=lambda r: (-cos[r], r))[:VECTOR_POOL]
+
+    def vector_evidence_norm(row: int) -> float:
+        own = concept_cos.get(row)
+        own_norm = fusion.calibrate_cosine(own, floor=cosine_floor) if own is not None else 0.0
+        found = example_cos.get(row)
+        ex_norm = fusion.calibrate_cosine(found[0], floor=cosine_floor) if found else 0.0
+        return fusion.combine_evidence(own_norm, ex_norm, bonus=EXAMPLE_VECTOR_BONUS)
+
+    candidates = set(concept_cos) | set(example_cos)
+    vector_score = {r: vector_evidence_norm(r) for r in candidates}
+    vector_list = sorted(candidates, key=lambda r: (-vector_score[r], r))[:VECTOR_POOL]
 
     # ---- union, gap filling, normalisation -------------------------------------------------
     union = list(dict.fromkeys(lexical_list + vector_list))
     if qv is not None:
         _fill(concept_cos, vectors, qv, union)
-        for row in union:
-            if row in concept_cos and row not in cos:
-                cos[row] = concept_cos[row]
+    cos = {
+        r: max(concept_cos.get(r, -1.0), example_cos.get(r, (-1.0, -1))[0])
+        for r in union
+        if r in concept_cos or r in example_cos
+    }
     vec_source = {
         r: ex_row for r, (value, ex_row) in example_cos.items() if value > concept_cos.get(r, -1.0)
     }
     lexical = {r: float(lex_score[r]) for r in union}
     lexical_norm = {r: lexical[r] / 100.0 for r in union}
-    vector_norm = {
-        r: fusion.calibrate_cosine(cos[r], floor=cosine_floor) if r in cos else 0.0 for r in union
-    }
+    vector_norm = {r: vector_evidence_norm(r) for r in union}
     confidence = fusion.weighted(
         {"lexical": lexical_norm, "vector": vector_norm}, weights=norm_weights
     )
@@ -236,8 +249,8 @@ def rank(
     kept = [r for r in order if r in exact_rows or confidence.get(r, 0.0) >= cutoff]
 
     def lexical_evidence(row: int) -> Evidence:
-        if lex_source[row] >= 0 and examples is not None:
-            return Evidence("example", examples.texts[int(lex_source[row])], None)
+        if example_score[row] > label_score[row] and examples is not None:
+            return Evidence("example", examples.texts[int(example_row[row])], None)
         entry = int(lex.owner_entry[row])
         if entry < 0:
             return Evidence("label", "", None)

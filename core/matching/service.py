@@ -70,7 +70,7 @@ from core.matching.types import (
     WhyNot,
 )
 from core.models import ConceptStatus
-from core.tenancy import require_tenant
+from core.tenancy import require_tenant, validate_tenant_id
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ class Matcher:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._epochs: dict[str, int] = {}
+        self._tenants_seen: dict[str, float] = {}
         self._encoder: Any = None
 
     # ------------------------------------------------------------------ public API ----
@@ -178,7 +179,7 @@ class Matcher:
         """
         started = time.perf_counter()
         options = options or self.default_options()
-        tenant = require_tenant(session, tenant_id)
+        tenant = self._require_tenant(session, tenant_id)
         text = self._check_query(query)
         self._check_options(options)
         if options.company_id is not None:
@@ -187,10 +188,12 @@ class Matcher:
         state = self._state(session, tenant)
         key = cache_key(tenant, normalized, options.cache_key_part(), state.cache_version)
         warnings: list[str] = []
+        cache_trouble = False
         if options.use_cache:
             cached, warning = self.cache.get(key)
             if warning:
                 warnings.append(warning)
+                cache_trouble = True
             if cached is not None:
                 result = replace(
                     MatchResult.from_dict(cached),
@@ -203,7 +206,7 @@ class Matcher:
                     log_match(session, tenant, result, options, source=source)
                 return result
         result, cacheable = self._compute(session, state, text, normalized, options, warnings)
-        if options.use_cache and cacheable and not warnings:
+        if options.use_cache and cacheable and not cache_trouble:
             warning = self.cache.set(key, result.to_dict())
             if warning:
                 warnings.append(warning)
@@ -214,7 +217,7 @@ class Matcher:
 
     def catalog(self, session: Session, tenant_id: str) -> Catalog:
         """The tenant's current catalog snapshot (loaded or refreshed if needed)."""
-        return self._state(session, require_tenant(session, tenant_id)).catalog
+        return self._state(session, self._require_tenant(session, tenant_id)).catalog
 
     def rankings(
         self,
@@ -231,7 +234,7 @@ class Matcher:
             ``{"lexical": [...], "vector": [...], "weighted": [...], "rrf": [...]}``.
         """
         options = options or self.default_options()
-        tenant = require_tenant(session, tenant_id)
+        tenant = self._require_tenant(session, tenant_id)
         text = self._check_query(query)
         self._check_options(options)
         state = self._state(session, tenant)
@@ -271,7 +274,7 @@ class Matcher:
         from core.errors import NotFoundError
 
         options = options or self.default_options()
-        tenant = require_tenant(session, tenant_id)
+        tenant = self._require_tenant(session, tenant_id)
         text = self._check_query(query)
         self._check_options(options)
         if options.company_id is not None:
@@ -384,6 +387,7 @@ class Matcher:
         with self._locks_guard:
             self._epochs[tenant_id] = self._epochs.get(tenant_id, 0) + 1
         self._states.pop(tenant_id, None)
+        self._tenants_seen.pop(tenant_id, None)
 
     # ------------------------------------------------------------------ validation ----
     def _check_query(self, query: object) -> str:
@@ -436,6 +440,16 @@ class Matcher:
             )
 
     # ------------------------------------------------------------------ state ----------
+    def _require_tenant(self, session: Session, tenant_id: str) -> str:
+        """``require_tenant``, remembered for ``RECHECK_SECONDS`` (one query saved per call)."""
+        tenant = validate_tenant_id(tenant_id)
+        seen = self._tenants_seen.get(tenant)
+        now = time.monotonic()
+        if seen is None or now - seen > RECHECK_SECONDS:
+            require_tenant(session, tenant)
+            self._tenants_seen[tenant] = now
+        return tenant
+
     def _lock(self, tenant: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault(tenant, threading.Lock())
@@ -648,7 +662,7 @@ class Matcher:
             targets = faiss_row[rows]
             present = targets >= 0
             if present.any():
-                out[present] = matrix[targets[present]] @ query
+                out[present] = np.einsum("ij,j->i", matrix[targets[present]], query)
             return out
 
         def search(query: np.ndarray, k: int) -> VectorHits:
@@ -661,7 +675,7 @@ class Matcher:
                 sims = exact(query, allowed_rows)
                 order = np.argsort(-sims)[:k]
                 return VectorHits(allowed_rows[order], sims[order])
-            ids, cosines = faiss_index.search(query, k * 4)
+            ids, cosines = faiss_index.search(query, k * 4)  # post-filtered below
             rows = np.fromiter((row_of[int(i)] for i in ids), dtype=np.int64, count=len(ids))
             keep = mask[rows]
             return VectorHits(rows[keep][:k], cosines[keep][:k])
