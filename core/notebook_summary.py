@@ -1,7 +1,8 @@
 """Read the summary of an executed build notebook (under ``RUNS_DIR``) without a kernel.
 
-Build notebooks tag their cells (``build``, ``summary``); this module pulls the outputs of
-those cells (text, tables as HTML, plotly figures) so the workbench can show a run's summary.
+Build notebooks tag their cells (``parameters``, ``setup``, ``build``, ``summary``); the
+report is everything from the ``build`` cell on: section headings (markdown), the summary
+tables (HTML) and the figures (plotly JSON), which the workbench shows for a run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from core.config import get_settings
 from core.errors import NotFoundError, UserError
 
 SUMMARY_TAGS = ("build", "summary")
-"""Cells whose outputs make the summary (every cell with outputs when none is tagged)."""
+"""The report starts at the first cell with one of these tags (at the top when none has)."""
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 MAX_BLOCKS = 40
@@ -62,7 +63,7 @@ def output_blocks(output: dict[str, Any], cell_index: int) -> list[SummaryBlock]
 
 
 def notebook_summary(path: str | Path) -> list[SummaryBlock]:
-    """Outputs of the ``build`` and ``summary`` cells of an executed notebook, in order.
+    """The report part of an executed notebook: headings and outputs from its build cell on.
 
     Only files under ``RUNS_DIR`` are read, so a stored path cannot point the workbench at
     an arbitrary file.
@@ -83,14 +84,19 @@ def notebook_summary(path: str | Path) -> list[SummaryBlock]:
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
     except ValueError as exc:
         raise UserError(f"{notebook} is not a readable notebook: {exc}") from None
-    tagged = [
-        (i, c)
-        for i, c in enumerate(cells)
-        if set(c.get("metadata", {}).get("tags", [])) & set(SUMMARY_TAGS)
-    ]
-    chosen = tagged or [(i, c) for i, c in enumerate(cells) if c.get("outputs")]
+    start = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if set(c.get("metadata", {}).get("tags", [])) & set(SUMMARY_TAGS)
+        ),
+        0,
+    )
     blocks: list[SummaryBlock] = []
-    for index, cell in chosen:
+    for index, cell in enumerate(cells[start:], start=start):
+        if cell.get("cell_type") == "markdown":
+            blocks.append(SummaryBlock("markdown", _text(cell.get("source", "")), index))
+            continue
         for output in cell.get("outputs", []) or []:
             blocks.extend(output_blocks(output, index))
     return blocks[:MAX_BLOCKS]

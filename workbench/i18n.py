@@ -71,14 +71,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stale_only": ("Obsolètes seulement", "Stale only"),
     "needs_review": ("+ validés à revoir", "+ validated to review"),
     "why": ("Pourquoi", "Why"),
+    "status_reason": ("Motif du statut : {why}", "Status reason: {why}"),
     "stale_because": (
         "Obsolète : {why}. Valider confirme le concept tel quel ; sinon modifiez-le.",
         "Stale: {why}. Accepting confirms it as it is; otherwise edit it.",
     ),
     "duplicate_hint": (
-        "Doublon possible de #{other} (cosinus {cos}) : fusionnez-le, ou validez-le pour le "
+        "Doublon possible de {other} (cosinus {cos}) : fusionnez-le, ou validez-le pour le "
         "garder distinct.",
-        "Possible duplicate of #{other} (cosine {cos}): merge it, or accept it to keep it "
+        "Possible duplicate of {other} (cosine {cos}): merge it, or accept it to keep it "
         "distinct.",
     ),
     "tab_queue": ("File", "Queue"),

@@ -121,6 +121,7 @@ def test_notebook_summary_reads_tagged_cells_under_runs_only(settings, tmp_path)
                                        data={"application/vnd.plotly.v1+json": figure}),
             ],
         ),
+        nbformat.v4.new_markdown_cell("## Summary / Résumé"),
         nbformat.v4.new_code_cell(
             "result.summary()",
             metadata={"tags": ["summary"]},
@@ -131,7 +132,10 @@ def test_notebook_summary_reads_tagged_cells_under_runs_only(settings, tmp_path)
     path = folder / "run.ipynb"
     nbformat.write(nb, path)
     blocks = notebook_summary(path)
-    assert [(b.kind, b.cell_index) for b in blocks] == [("html", 1), ("plotly", 1), ("error", 2)]
+    assert [(b.kind, b.cell_index) for b in blocks] == [
+        ("html", 1), ("plotly", 1), ("markdown", 2), ("error", 3)
+    ]  # fmt: skip
+    assert blocks[2].content == "## Summary / Résumé"
     assert json.dumps(blocks[1].content) == json.dumps(figure)
     outside = tmp_path / "elsewhere.ipynb"
     nbformat.write(nb, outside)

@@ -71,11 +71,17 @@ def _evidence(ev: Any, item: Any) -> None:
     m[3].metric(t("age_days"), f"{item.age_days:.0f}")
     m[4].metric(t("status"), concept.status)
     if concept.status_reason:
-        st.caption(f"{t('reason')}: {concept.status_reason}")
+        st.caption(t("status_reason", why=concept.status_reason))
     if concept.stale_reason:
         st.warning(t("stale_because", why=concept.stale_reason))
     if "duplicate?" in item.reasons and item.duplicate_of:
-        st.info(t("duplicate_hint", other=item.duplicate_of, cos=f"{item.duplicate_risk:.2f}"))
+        near = {n.concept_id: n.label for n in ev.neighbours}
+        other = (
+            f"« {near[item.duplicate_of]} » (#{item.duplicate_of})"
+            if item.duplicate_of in near
+            else f"#{item.duplicate_of}"
+        )
+        st.info(t("duplicate_hint", other=other, cos=f"{item.duplicate_risk:.2f}"))
     if not concept.has_embedding:
         st.info(t("no_embedding"))
     left, right = st.columns(2)
@@ -98,8 +104,8 @@ def _evidence(ev: Any, item: Any) -> None:
         st.markdown(f"**{t('neighbours')}**")
         ui.table(
             [
-                {"#": n.concept_id, t("label"): n.label, t("code"): n.code, t("status"): n.status,
-                 "cosine": n.cosine, "proposal": n.proposal_id}
+                {"#": n.concept_id, "cosine": n.cosine, t("label"): n.label, t("code"): n.code,
+                 t("status"): n.status, "proposal": n.proposal_id}
                 for n in ev.neighbours
             ]
         )  # fmt: skip
