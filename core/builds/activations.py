@@ -155,10 +155,12 @@ def _contract_evidence(
     """Won contracts: exact code, a code below the concept (≤ 2 levels), or just above it."""
     by_path = {row.path: row for row in concepts.values()}
     by_code = {row.code: row for row in concepts.values()}
-    node_paths = dict(
+    node_paths: dict[str, str] = dict(
         session.execute(
             select(GlossaryNode.code, GlossaryNode.path).where(GlossaryNode.tenant_id == tenant_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     children: dict[str, list[_ConceptRow]] = defaultdict(list)
     for row in concepts.values():
@@ -324,11 +326,12 @@ def _naf_labels(session: Session, tenant_id: str, codes: set[str]) -> dict[str, 
             GlossaryNode.tenant_id == tenant_id, GlossaryNode.taxonomy == "naf"
         )
     )
-    return {
-        _naf_key(code): (labels or {}).get("fr") or (labels or {}).get("en")
-        for code, labels in rows
-        if _naf_key(code) in wanted and ((labels or {}).get("fr") or (labels or {}).get("en"))
-    }
+    found: dict[str, str] = {}
+    for code, labels in rows:
+        label = (labels or {}).get("fr") or (labels or {}).get("en")
+        if label and _naf_key(code) in wanted:
+            found[_naf_key(code)] = label
+    return found
 
 
 def _reasons(candidate: _Candidate) -> list[str]:
@@ -398,8 +401,8 @@ def _store(
         elif key not in wanted:
             obsolete.append(activation.activation_id)
     for key, (score, evidence) in wanted.items():
-        activation = existing.get(key)
-        if activation is None:
+        current = existing.get(key)
+        if current is None:
             session.add(
                 CompanyConceptActivation(
                     tenant_id=tenant_id, company_id=key[0], concept_id=key[1], score=score,
@@ -407,13 +410,13 @@ def _store(
                 )
             )  # fmt: skip
             counts["created"] += 1
-        elif activation.is_claimed:
+        elif current.is_claimed:
             continue
-        elif activation.score == score and activation.evidence == evidence:
+        elif current.score == score and current.evidence == evidence:
             counts["unchanged"] += 1
         else:
-            activation.score = score
-            activation.evidence = evidence
+            current.score = score
+            current.evidence = evidence
             counts["updated"] += 1
     if obsolete:
         session.execute(

@@ -90,8 +90,8 @@ def build_glossary(
         "unchanged": imported.unchanged,
         "skipped": imported.skipped,
         "nodes": len(records),
-        "errors": int((quality["severity"] == "error").sum()),
-        "warnings": int((quality["severity"] == "warning").sum()),
+        "quality_errors": int((quality["severity"] == "error").sum()),
+        "quality_warnings": int((quality["severity"] == "warning").sum()),
     }
     table = pd.DataFrame(
         [

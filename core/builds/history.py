@@ -60,12 +60,16 @@ def format_counts(counts: dict[str, Any], *, skip_zero: bool = True) -> str:
 
 def last_successes(session: Session, tenant_id: str) -> dict[str, datetime | None]:
     """End time of each step's last successful run (None: never succeeded)."""
-    rows = session.execute(
-        select(BuildRun.step, func.max(BuildRun.finished_at))
-        .where(BuildRun.tenant_id == tenant_id, BuildRun.status == "ok")
-        .group_by(BuildRun.step)
-    ).all()
-    found = dict(rows)
+    rows = (
+        session.execute(
+            select(BuildRun.step, func.max(BuildRun.finished_at))
+            .where(BuildRun.tenant_id == tenant_id, BuildRun.status == "ok")
+            .group_by(BuildRun.step)
+        )
+        .tuples()
+        .all()
+    )
+    found: dict[str, datetime | None] = dict(rows)
     return {step: found.get(step) for step in STEPS}
 
 

@@ -25,7 +25,7 @@ def test_build_imports_reports_and_is_idempotent(session, tenant_id, mini_sample
     assert first.counts["created"] == first.counts["nodes"] == 71
     assert _node_count(session, tenant_id) == 71
     # real CPV labels: both languages everywhere, a sound tree
-    assert first.counts["errors"] == 0
+    assert first.counts["quality_errors"] == 0
     assert set(first.quality_summary["check"]) >= {"cycle", "orphan", "missing_label"}
     assert first.levels["nodes"].sum() == 71
     assert first.levels.iloc[0].tolist() == [1, 1]  # one division at level 1
