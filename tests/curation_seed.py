@@ -40,6 +40,8 @@ CONCEPTS = [
     ("rotatives", "42122440", "42122000", "validated", "Pompes rotatives", "Rotary pumps", 90),
 ]  # fmt: skip
 
+_VECTORS: dict[str, Any] = {}
+
 DRAFT_KEYS = [c[0] for c in CONCEPTS if c[3] == "draft"]
 REVIEW_KEYS = ["pompes", "rotatives"]
 """Validated concepts in the queue: an open merge proposal links them (a duplicate?)."""
@@ -104,7 +106,9 @@ def seed_tenant(session: Any, tenant_id: str, embedder: Any) -> Seed:
         seed.nodes[code] = node.node_id
 
     texts = [c[4] for c in CONCEPTS]
-    vectors = embedder.encode(texts, normalize_embeddings=True)
+    if "vectors" not in _VECTORS:  # same labels every time: encode once per test run
+        _VECTORS["vectors"] = embedder.encode(texts, normalize_embeddings=True)
+    vectors = _VECTORS["vectors"]
     now = datetime.now(UTC)
     for (key, code, node_code, status, fr, en, age), vector in zip(CONCEPTS, vectors, strict=True):
         concept = Concept(
