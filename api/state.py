@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import HTTPException
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from api.metrics import ApiMetrics
 from api.ratelimit import RateLimiter
 from api.security import KeyVerifier
 from core.config import Settings
+from core.db import session_scope
 
 if TYPE_CHECKING:
     from core.matching.service import Matcher
@@ -68,6 +73,22 @@ class ApiState:
         self.startup_error = None
         self.startup_seconds = time.perf_counter() - started
         logger.info("API ready: matcher warmed in %.1f s", self.startup_seconds)
+
+    @contextmanager
+    def transaction(self, *, fast_commit: bool = False) -> Iterator[Session]:
+        """One transaction, committed on success; open and close it in the same thread.
+
+        Args:
+            fast_commit: do not wait for the WAL flush at commit. For ``POST /match``, whose
+                only write is its ``QueryMatchLog`` row: it saves about a third of a cache
+                hit's time on the embedded database, at the price that a server crash may
+                lose the log rows of its last fraction of a second (never an answer, never
+                other data: the setting is ``LOCAL`` to this transaction).
+        """
+        with session_scope(self.settings) as session:
+            if fast_commit:
+                session.execute(text("SET LOCAL synchronous_commit = off"))
+            yield session
 
     def require_matcher(self) -> Matcher:
         """The matcher, or a 503 saying why there is none."""

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import CallerDep, SessionDep
+from api.deps import CallerDep, StateDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from api.schemas import INT32_MAX, ConceptOut, ConceptPage, StorableStr
 from core.concepts_query import MAX_LIMIT, get_concept, search_concepts
@@ -23,17 +23,18 @@ router = APIRouter(tags=["concepts"], responses=ERROR_RESPONSES)
 def read_concept(
     concept_id: Annotated[int, Path(ge=1, le=INT32_MAX, description="From a shortlist.")],
     caller: CallerDep,
-    session: SessionDep,
+    state: StateDep,
 ) -> ConceptOut:
     """Labels, synonyms, definitions, status and place in the glossary of one concept."""
-    view = get_concept(session, caller.tenant_id, concept_id)
+    with state.transaction() as session:
+        view = get_concept(session, caller.tenant_id, concept_id)
     return ConceptOut.model_validate(view, from_attributes=True)
 
 
 @router.get("/concepts", response_model=ConceptPage, summary="Search your dictionary")
 def list_concepts(
     caller: CallerDep,
-    session: SessionDep,
+    state: StateDep,
     q: Annotated[
         StorableStr | None,
         Query(max_length=200, description="Code prefix or text in a label or synonym."),
@@ -47,13 +48,14 @@ def list_concepts(
 ) -> ConceptPage:
     """Concepts whose code starts with ``q`` or whose labels or synonyms contain it
     (case-insensitive), in code order, an exact code first."""
-    views = search_concepts(
-        session,
-        caller.tenant_id,
-        q=q,
-        status=None if status == "any" else status,
-        limit=limit,
-        offset=offset,
-    )
+    with state.transaction() as session:
+        views = search_concepts(
+            session,
+            caller.tenant_id,
+            q=q,
+            status=None if status == "any" else status,
+            limit=limit,
+            offset=offset,
+        )
     items = [ConceptOut.model_validate(v, from_attributes=True) for v in views]
     return ConceptPage(items=items, count=len(items), limit=limit, offset=offset)

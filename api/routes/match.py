@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import CallerDep, LogSessionDep, SessionDep, StateDep
+from api.deps import CallerDep, StateDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, FieldError
 from api.schemas import (
     LoggedCandidate,
@@ -116,7 +116,6 @@ def to_response(result: MatchResult, *, explain: bool, warnings: list[str]) -> M
 def post_match(
     body: MatchRequest,
     caller: CallerDep,
-    session: LogSessionDep,
     state: StateDep,
     response: Response,
 ) -> MatchResponse:
@@ -128,9 +127,10 @@ def post_match(
     miss). Every call is logged; read it back with ``GET /match/{request_id}``.
     """
     check_limits(body, state.settings)
-    result = state.require_matcher().match(
-        session, caller.tenant_id, body.query, to_options(body, state.settings), source="api"
-    )
+    matcher = state.require_matcher()
+    options = to_options(body, state.settings)
+    with state.transaction(fast_commit=True) as session:
+        result = matcher.match(session, caller.tenant_id, body.query, options, source="api")
     state.metrics.match_cache.labels("hit" if result.cache_hit else "miss").inc()
     response.headers["X-Request-ID"] = str(result.request_id)
     return to_response(result, explain=body.explain, warnings=caller.warnings)
@@ -142,10 +142,11 @@ def post_match(
     summary="Read back a logged match and its explanation",
     responses=NOT_FOUND_RESPONSE,
 )
-def get_match(request_id: uuid.UUID, caller: CallerDep, session: SessionDep) -> MatchLogOut:
+def get_match(request_id: uuid.UUID, caller: CallerDep, state: StateDep) -> MatchLogOut:
     """The logged call ``request_id`` of your tenant: query, options, shortlist, scores and
     the rationale the matcher stored. Another tenant's request id answers 404."""
-    view = get_match_log(session, caller.tenant_id, request_id)
+    with state.transaction() as session:
+        view = get_match_log(session, caller.tenant_id, request_id)
     return MatchLogOut(
         request_id=view.request_id,
         query=view.query,
