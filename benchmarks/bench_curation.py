@@ -62,12 +62,14 @@ def _paths(rows: list[dict[str, str]]) -> dict[str, str]:
 
 
 def bench(n: int, vectors: np.ndarray, rows: list[dict[str, str]]) -> dict[str, float]:
+    import importlib
+
     from core import curation
-    from core.curation import queue as queue_module
     from core.db import session_scope
     from core.models import Concept, MergeProposal, Tenant
     from core.tenancy import ensure_tenant
 
+    queue_module = importlib.import_module("core.curation.queue")
     tenant = f"tenant_bench_cur_{uuid.uuid4().hex[:8]}"
     paths = _paths(rows)
     figures: dict[str, float] = {"concepts": n}
@@ -134,13 +136,22 @@ def main() -> None:
     from core.matching.embed import get_encoder
 
     upgrade_to_head()
+    from core.config import get_settings
+
     rows = _load(max(args.sizes))
-    started = time.perf_counter()
-    vectors = np.asarray(
-        get_encoder().encode_documents([r["label_fr"] for r in rows], progress=True),
-        dtype=np.float32,
-    )
-    print(f"encoded {len(rows)} CPV labels in {time.perf_counter() - started:.1f} s")
+    cache = get_settings().data_dir / "cache" / f"bench_curation_cpv_{len(rows)}.npy"
+    if cache.is_file():
+        vectors = np.load(cache)
+        print(f"CPV label vectors read from {cache}")
+    else:
+        started = time.perf_counter()
+        vectors = np.asarray(
+            get_encoder().encode_documents([r["label_fr"] for r in rows], progress=True),
+            dtype=np.float32,
+        )
+        print(f"encoded {len(rows)} CPV labels in {time.perf_counter() - started:.1f} s")
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, vectors)
     results = [bench(n, vectors[:n], rows[:n]) for n in args.sizes]
     keys = list(results[0])
     print(f"{'figure':<22}" + "".join(f"{int(r['concepts']):>12}" for r in results))

@@ -205,3 +205,22 @@ def test_builds_page_history_summary_and_admin_only_launch(shared_wb, settings) 
     assert admin.selectbox(key="bd_step").options[:2] == ["glossary", "dico"]
     admin.selectbox(key="bd_step").select("index").run()
     assert any(k.startswith("bd_param_index_") for k in (n.key for n in admin.number_input))
+
+
+def test_admin_launches_a_build_from_the_page(fresh_wb) -> None:
+    from core.db import session_scope
+    from core.models import BuildRun
+
+    seed = fresh_wb.seed
+    at = fresh_wb.app("admin", "builds")
+    at.selectbox(key="bd_step").select("glossary").run()
+    at.checkbox(key="bd_param_glossary_dry_run").check()
+    at.button(key="bd_launch_go").click().run(timeout=300)
+    assert not _problems(at)
+    assert any("terminé" in s.value for s in at.success)
+    with session_scope() as s:
+        runs = list(s.scalars(select(BuildRun).where(BuildRun.tenant_id == seed.tenant_id)))
+    launched = [r for r in runs if r.parameters.get("dry_run") is True]
+    assert len(launched) == 1
+    assert launched[0].status == "ok"
+    assert launched[0].notebook_path
