@@ -121,6 +121,59 @@ def _probe_translatable_objects(session: Session, tenant_id: str) -> list[str]:
     return [obj.tenant_id for obj in translatable_objects(session, tenant_id)]
 
 
+def _probe_curation_queue(session: Session, tenant_id: str) -> list[str]:
+    from core.curation import queue
+
+    return tenants_of(session, Concept, [item.concept_id for item in queue(session, tenant_id)])
+
+
+def _probe_curation_evidence(session: Session, tenant_id: str) -> list[str]:
+    from core.curation import evidence
+
+    pumps = concept_ids_by_code(session, tenant_id, ["42122000"])["42122000"]
+    found = evidence(session, tenant_id, pumps)
+    return (
+        tenants_of(session, Concept, [found.concept.concept_id])
+        + tenants_of(session, CompanyProfile, [c.company_id for c in found.companies])
+        + tenants_of(session, Concept, [n.concept_id for n in found.neighbours])
+    )
+
+
+def _probe_curation_events(session: Session, tenant_id: str) -> list[str]:
+    from core.curation import recent_events
+
+    return tenants_of(
+        session, CurationEvent, [e.event_id for e in recent_events(session, tenant_id)]
+    )
+
+
+def _probe_glossary_browse(session: Session, tenant_id: str) -> list[str]:
+    from core import glossary_browse
+
+    nodes = [
+        *glossary_browse.children(session, tenant_id, None),
+        *glossary_browse.search_nodes(session, tenant_id, "pompes"),
+        *glossary_browse.branches(session, tenant_id),
+    ]
+    return tenants_of(session, GlossaryNode, [n.node_id for n in nodes])
+
+
+def _probe_query_log(session: Session, tenant_id: str) -> list[str]:
+    from core.query_log import recent_logs
+
+    return tenants_of(
+        session, QueryMatchLog, [r.request_id for r in recent_logs(session, tenant_id)]
+    )
+
+
+def _probe_lookups(session: Session, tenant_id: str) -> list[str]:
+    from core.lookups import find_companies, find_concepts
+
+    return tenants_of(
+        session, Concept, [c.id for c in find_concepts(session, tenant_id, "Pompes")]
+    ) + tenants_of(session, CompanyProfile, [c.id for c in find_companies(session, tenant_id)])
+
+
 READS: list[Read] = [
     *(Read(f"core.tenancy.scoped({m.__name__})", _scoped_probe(m)) for m in TENANT_OWNED_MODELS),
     Read("core.reporting.tenant_counts", _probe_tenant_counts),
@@ -131,6 +184,12 @@ READS: list[Read] = [
     Read("core.imports.market_items.concept_ids_by_code", _probe_concept_codes),
     Read("core.language.quality_report", _probe_quality_report),
     Read("core.language.translatable_objects", _probe_translatable_objects),
+    Read("core.curation.queue", _probe_curation_queue),
+    Read("core.curation.evidence", _probe_curation_evidence),
+    Read("core.curation.recent_events", _probe_curation_events),
+    Read("core.glossary_browse (children, search_nodes, branches)", _probe_glossary_browse),
+    Read("core.query_log.recent_logs", _probe_query_log),
+    Read("core.lookups (find_concepts, find_companies)", _probe_lookups),
 ]
 """Every read function of ``core`` checked for isolation. Append yours (see the top)."""
 
