@@ -32,7 +32,9 @@ def _filters(tenant: str, lang: str) -> dict[str, Any]:
     rows = services.branches(tenant, lang)
     labels = {"": t("all_branches")}
     labels.update({b.path: f"{'· ' * (b.level - 1)}{b.code} — {b.label}" for b in rows})
-    branch = cols[1].selectbox(t("branch"), list(labels), format_func=labels.get, key="cq_branch")
+    branch = cols[1].selectbox(
+        t("branch"), list(labels), format_func=lambda k: labels[k], key="cq_branch"
+    )
     search = cols[2].text_input(t("search"), key="cq_search")
     stale = cols[3].checkbox(t("stale_only"), key="cq_stale")
     return {
@@ -141,10 +143,11 @@ def _decision_form(user: Identity, tenant: str, lang: str, ev: Any, ids: list[in
     if search.strip():
         for choice in services.find_concepts(tenant, search, lang, exclude=(cid,)):
             targets.setdefault(choice.id, choice.text)
+    options: list[int | None] = [*targets] or [None]
     with st.form("cq_decide", clear_on_submit=True, enter_to_submit=True):
         target = st.selectbox(
             t("merge_target"),
-            list(targets) or [None],
+            options,
             format_func=lambda i: targets.get(i, "—") if i is not None else "—",
             key="cq_target",
         )
@@ -195,7 +198,10 @@ def _edit_form(user: Identity, tenant: str, ev: Any) -> None:
         saved = st.form_submit_button(t("save_edit"), key=f"cq_save_{cid}", shortcut="Alt+E")
     if saved:
         with ui.guarded():
-            event = services.edit(user, tenant, cid, **values)
+            event = services.edit(
+                user, tenant, cid, labels=values["labels"], synonyms=values["synonyms"],
+                definitions=values["definitions"],
+            )  # fmt: skip
             _flash(t("done", what=f"edit #{cid} (event {event.event_id})"))
             st.rerun()
 
@@ -226,10 +232,9 @@ def _queue_tab(user: Identity, tenant: str, lang: str, items: list[Any]) -> None
         return
     ids = [i.concept_id for i in items]
     by_id = {i.concept_id: i for i in items}
-    current = st.session_state.get(CURRENT)
-    if current not in by_id:
-        current = ids[0]
-        st.session_state[CURRENT] = current
+    remembered: Any = st.session_state.get(CURRENT)
+    current: int = remembered if remembered in by_id else ids[0]
+    st.session_state[CURRENT] = current
     st.caption(t("queue_count", n=len(items)))
     ui.table(
         [

@@ -43,7 +43,7 @@ def _filters(tenant: str, lang: str) -> dict[str, Any]:
         labels = {"": t("all_branches")}
         labels.update({b.path: f"{'· ' * (b.level - 1)}{b.code} — {b.label}" for b in rows})
         branch = cols[1].selectbox(
-            t("branch"), list(labels), format_func=labels.get, key="me_branch"
+            t("branch"), list(labels), format_func=lambda k: labels[k], key="me_branch"
         )
         only_activated = cols[1].checkbox(t("only_activated"), key="me_only_activated")
         include_drafts = cols[1].checkbox(t("include_drafts"), key="me_drafts")
@@ -115,9 +115,11 @@ def _why_not_tab(user: Any, tenant: str, lang: str) -> None:
         st.caption(t("nothing"))
         return
     with st.form("me_why_form"):
-        concept = st.selectbox(t("why_not_concept"), list(choices), format_func=choices.get)
+        concept = st.selectbox(
+            t("why_not_concept"), list(choices), format_func=lambda i: choices[i]
+        )
         asked = st.form_submit_button(t("why_not_run"), key="me_why_go")
-    if asked:
+    if asked and concept is not None:
         with ui.guarded():
             answer = services.why_not(user, tenant, state["query"], int(concept), state["options"])
             sentence = answer.sentence_en if lang == "en" else answer.sentence_fr
@@ -150,16 +152,16 @@ def _compare_tab(user: Any, tenant: str, lang: str, base: dict[str, Any]) -> Non
                 options = services.match_options(**{**base, **setting})
                 results.append(services.match(user, tenant, state["query"], options))
             st.session_state[COMPARE] = results
-    results = st.session_state.get(COMPARE)
-    if not results:
+    compared = st.session_state.get(COMPARE)
+    if not compared:
         return
     left, right = st.columns(2)
-    for col, result, name in zip((left, right), results, ("a", "b"), strict=True):
+    for col, result, name in zip((left, right), compared, ("a", "b"), strict=True):
         with col:
             _shortlist(result, lang, chart=False, key=f"me_{name}")
-    ranks_a = {i.concept_id: r for r, i in enumerate(results[0].shortlist, start=1)}
-    ranks_b = {i.concept_id: r for r, i in enumerate(results[1].shortlist, start=1)}
-    labels = {i.concept_id: i.label for res in results for i in res.shortlist}
+    ranks_a = {i.concept_id: r for r, i in enumerate(compared[0].shortlist, start=1)}
+    ranks_b = {i.concept_id: r for r, i in enumerate(compared[1].shortlist, start=1)}
+    labels = {i.concept_id: i.label for res in compared for i in res.shortlist}
     st.markdown(f"**{t('rank_changes')}**")
     ui.table(
         [
