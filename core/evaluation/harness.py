@@ -121,20 +121,18 @@ def evaluate(
         list(zip(usable, vectors, strict=True)), desc="evaluating", disable=not progress
     ):
         ranked = matcher.rankings(session, tenant, pair.text, query_vector=vector)
-        family = {pair.expected_code, parent_by_code.get(pair.expected_code)} - {None}
+        want = pair.expected_code
+        family = {want, parent_by_code.get(want)} - {None}
+
+        def is_exact(concept_id: int, want: str = want) -> bool:
+            return code_of.get(concept_id) == want
+
+        def is_close(concept_id: int, want: str = want, family: set = family) -> bool:
+            return code_of.get(concept_id) in family or parent_of.get(concept_id) == want
+
         for method in METHODS:
-            ids = ranked[method]
-            exact[method].append(
-                first_relevant_rank(ids, lambda c, w=pair.expected_code: code_of.get(c) == w)
-            )
-            loose[method].append(
-                first_relevant_rank(
-                    ids,
-                    lambda c, f=family, w=pair.expected_code: (
-                        code_of.get(c) in f or parent_of.get(c) == w
-                    ),
-                )
-            )
+            exact[method].append(first_relevant_rank(ranked[method], is_exact))
+            loose[method].append(first_relevant_rank(ranked[method], is_close))
     return EvalReport(
         n=len(usable),
         methods={m: summarize(exact[m]) for m in METHODS},

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 METRIC_NAMES = ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
 """The metrics the harness reports, in display order."""
 
 
-def first_relevant_rank(
-    ranked: Sequence[object], relevant: Callable[[object], bool]
-) -> int | None:
+def first_relevant_rank(ranked: Sequence[T], relevant: Callable[[T], bool]) -> int | None:
     """1-based rank of the first item for which ``relevant`` is true (``None`` if none).
 
     >>> first_relevant_rank(["a", "b", "c"], lambda x: x in {"b", "c"})

@@ -82,11 +82,7 @@ def seed_concepts(
         ``code → concept_id`` for every row's code.
     """
     tenant = ensure_tenant(session, tenant_id)
-    existing = dict(
-        session.execute(
-            scoped(Concept, tenant).with_only_columns(Concept.code, Concept.concept_id)
-        ).all()
-    )
+    existing = _codes(session, tenant)
     paths = materialised_paths(rows)
     new = [
         {
@@ -112,12 +108,13 @@ def seed_concepts(
     ]
     if new:
         session.execute(insert(Concept), new)
-        existing = dict(
-            session.execute(
-                scoped(Concept, tenant).with_only_columns(Concept.code, Concept.concept_id)
-            ).all()
-        )
-    return {row["code"]: int(existing[row["code"]]) for row in rows}
+        existing = _codes(session, tenant)
+    return {row["code"]: existing[row["code"]] for row in rows}
+
+
+def _codes(session: Session, tenant: str) -> dict[str, int]:
+    stmt = scoped(Concept, tenant).with_only_columns(Concept.code, Concept.concept_id)
+    return {str(code): int(cid) for code, cid in session.execute(stmt) if code is not None}
 
 
 @dataclass(frozen=True)
@@ -168,7 +165,8 @@ def split_by_buyer(
     """
     if not 0 < holdout_share < 1:
         raise UserError(f"holdout share must be between 0 and 1, got {holdout_share}")
-    examples, held = [], []
+    examples: list[LabelledText] = []
+    held: list[LabelledText] = []
     for item in items:
         bucket = zlib.crc32(f"{salt}:{item.group}".encode()) % 1000
         (held if bucket < holdout_share * 1000 else examples).append(item)

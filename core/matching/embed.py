@@ -190,7 +190,10 @@ class SentenceTransformerEncoder(_BaseEncoder):
         getter = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
-        self.dim = int(getter())
+        dim = getter()
+        if dim is None:
+            raise UserError(f"embedding model {model_name!r} does not report its dimension")
+        self.dim = int(dim)
         self._prefixes = ("query: ", "passage: ") if self.family == "e5" else ("", "")
 
     def _encode(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:

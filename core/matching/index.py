@@ -168,6 +168,7 @@ def make_faiss_index(matrix: np.ndarray, index_type: str, *, progress: bool = Fa
     import faiss
 
     dim = matrix.shape[1]
+    index: Any
     if index_type == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -322,7 +323,7 @@ def load_index(
         return None
     folder = path.parent
     try:
-        index = faiss.read_index(str(folder / manifest.index_file))
+        index: Any = faiss.read_index(str(folder / manifest.index_file))
         ids = np.load(folder / manifest.ids_file)
     except (OSError, RuntimeError, ValueError):
         return None

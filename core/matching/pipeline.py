@@ -168,9 +168,9 @@ def rank(
         credited = ex_lex.owner_score * EXAMPLE_LEXICAL_DISCOUNT
         positive = np.flatnonzero(credited > 0)
         if len(positive):
-            order = positive[np.argsort(credited[positive], kind="stable")]
-            example_score[examples.concept_row[order]] = credited[order]  # last write = best
-            example_row[examples.concept_row[order]] = order
+            by_score = positive[np.argsort(credited[positive], kind="stable")]
+            example_score[examples.concept_row[by_score]] = credited[by_score]  # last = best
+            example_row[examples.concept_row[by_score]] = by_score
     high = np.maximum(label_score, example_score)
     low = np.minimum(label_score, example_score)
     lex_score = np.minimum(100.0, high + EXAMPLE_LEXICAL_BONUS * low)
@@ -223,7 +223,8 @@ def rank(
         {"lexical": lexical_norm, "vector": vector_norm}, weights=norm_weights
     )
     if method == "rrf":
-        raw = fusion.rrf({"lexical": lexical_list, "vector": vector_list}, k=rrf_k)
+        lists: dict[str, list[int]] = {"lexical": lexical_list, "vector": vector_list}
+        raw: dict[int, float] = fusion.rrf(lists, k=rrf_k)
         top = fusion.rrf_max(2, k=rrf_k)
         fused = {r: raw.get(r, 0.0) / top for r in union}
     else:

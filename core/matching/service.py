@@ -494,6 +494,7 @@ class Matcher:
             catalog = old.catalog
         else:
             catalog = load_catalog(session, tenant, model=model)
+        faiss: FaissIndex | None
         if (
             old is not None
             and old.catalog is catalog
