@@ -191,6 +191,39 @@ def _current_versions(session: Session, tenant_id: str, concept: Concept) -> dic
     return {**(concept.source_versions or {}), **{str(i): v for i, v in session.execute(stmt)}}
 
 
+def _decide(
+    concept: Concept,
+    *,
+    status: str,
+    reason: str | None,
+    proposals: list[MergeProposal],
+    versions: dict[str, int] | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply a status decision in memory; return the event's ``before`` and ``after``.
+
+    The concept's open merge proposals are dismissed (a decided concept is no one's
+    duplicate any more); an accepted stale concept takes its nodes' current ``versions``.
+    """
+    key = str(concept.concept_id)
+    before = {
+        "concepts": {key: snapshot(concept)},
+        "proposals": {str(p.proposal_id): p.status for p in proposals},
+    }
+    if concept.is_stale and status == VALIDATED and versions is not None:
+        concept.source_versions = versions
+    concept.status = status
+    concept.status_reason = (reason or "").strip() or None
+    concept.merged_into_id = None
+    concept.is_stale = False
+    for proposal in proposals:
+        proposal.status = "dismissed"
+    after = {
+        "concepts": {key: snapshot(concept)},
+        "proposals": {str(p.proposal_id): p.status for p in proposals},
+    }
+    return before, after
+
+
 def _set_status(
     session: Session,
     tenant_id: str,
@@ -205,16 +238,14 @@ def _set_status(
     concept = _locked(session, tenant_id, concept_id)
     proposals = _open_proposals(session, tenant_id, concept_id)
     _ensure(action, concept, reason=reason, open_proposals=len(proposals))
-    before = snapshot(concept)
-    proposals_before = {str(p.proposal_id): p.status for p in proposals}
-    if concept.is_stale and status == VALIDATED:
-        concept.source_versions = _current_versions(session, tenant_id, concept)
-    concept.status = status
-    concept.status_reason = (reason or "").strip() or None
-    concept.merged_into_id = None
-    concept.is_stale = False
-    for proposal in proposals:  # a decided concept is no one's duplicate any more
-        proposal.status = "dismissed"
+    versions = (
+        _current_versions(session, tenant_id, concept)
+        if concept.is_stale and status == VALIDATED
+        else None
+    )
+    before, after = _decide(
+        concept, status=status, reason=reason, proposals=proposals, versions=versions
+    )
     session.flush()
     return _record(
         session,
@@ -222,11 +253,8 @@ def _set_status(
         concept_id=concept_id,
         actor=actor,
         action=action,
-        before={"concepts": {str(concept_id): before}, "proposals": proposals_before},
-        after={
-            "concepts": {str(concept_id): snapshot(concept)},
-            "proposals": {str(p.proposal_id): p.status for p in proposals},
-        },
+        before=before,
+        after=after,
         reason=concept.status_reason,
     )
 
@@ -451,15 +479,6 @@ def propose(
     )
 
 
-def _resolved(session: Session, tenant_id: str, concept: Concept) -> bool:
-    """A validated concept with nothing left to review."""
-    return (
-        concept.status == VALIDATED
-        and not concept.is_stale
-        and not _open_proposals(session, tenant_id, concept.concept_id)
-    )
-
-
 def _open_proposal_counts(session: Session, tenant_id: str, ids: list[int]) -> dict[int, int]:
     counts: dict[int, int] = {}
     stmt = scoped(
@@ -514,17 +533,81 @@ def bulk(
                 problems.append(problem)
     if problems:
         raise ValidationProblems(problems, source=f"bulk {action}")
-    events: list[EventView] = []
-    for cid in tqdm(ids, desc=f"bulk {action}", disable=not progress, unit="concept"):
-        if action == "accept" and _resolved(session, tenant_id, concepts[cid]):
+    if action == "merge":
+        return [
+            merge(session, tenant_id, cid, into_id, actor=actor, reason=reason)
+            for cid in tqdm(ids, desc="bulk merge", disable=not progress, unit="concept")
+            if into_id is not None  # check_action refused a merge without a target
+        ]
+    return _bulk_status(
+        session, tenant_id, [concepts[i] for i in ids], action, actor=actor, reason=reason,
+        progress=progress,
+    )  # fmt: skip
+
+
+def _bulk_status(
+    session: Session,
+    tenant_id: str,
+    concepts: list[Concept],
+    action: str,
+    *,
+    actor: str,
+    reason: str | None,
+    progress: bool,
+) -> list[EventView]:
+    """Accept or reject many checked concepts with a handful of queries (not a few per item)."""
+    from sqlalchemy import func, select
+
+    status = VALIDATED if action == "accept" else REJECTED
+    ids = [c.concept_id for c in concepts]
+    proposals: dict[int, list[MergeProposal]] = {}
+    stmt = scoped(
+        MergeProposal,
+        tenant_id,
+        MergeProposal.status == "open",
+        or_(MergeProposal.concept_id.in_(ids), MergeProposal.other_concept_id.in_(ids)),
+    ).with_for_update()
+    for proposal in session.scalars(stmt):
+        for cid in {proposal.concept_id, proposal.other_concept_id}:
+            proposals.setdefault(cid, []).append(proposal)
+    node_ids = {int(n) for c in concepts if c.is_stale for n in c.source_node_ids or []}
+    versions: dict[int, int] = {}
+    if node_ids and status == VALIDATED:
+        versions = {
+            int(node_id): int(version)
+            for node_id, version in session.execute(
+                scoped(
+                    GlossaryNode, tenant_id, GlossaryNode.node_id.in_(node_ids)
+                ).with_only_columns(GlossaryNode.node_id, GlossaryNode.version)
+            )
+        }
+    now = session.scalar(select(func.now()))
+    rows: list[CurationEvent] = []
+    for concept in tqdm(concepts, desc=f"bulk {action}", disable=not progress, unit="concept"):
+        own = [p for p in proposals.get(concept.concept_id, []) if p.status == "open"]
+        if action == "accept" and concept.status == VALIDATED and not concept.is_stale and not own:
             continue  # an earlier item of this selection settled it (their proposal)
-        if action == "accept":
-            events.append(accept(session, tenant_id, cid, actor=actor, reason=reason))
-        elif action == "reject":
-            events.append(reject(session, tenant_id, cid, actor=actor, reason=reason or ""))
-        elif into_id is not None:  # check_action refused a merge without a target
-            events.append(merge(session, tenant_id, cid, into_id, actor=actor, reason=reason))
-    return events
+        current = {
+            **(concept.source_versions or {}),
+            **{
+                str(n): versions[int(n)]
+                for n in concept.source_node_ids or []
+                if int(n) in versions
+            },
+        }
+        before, after = _decide(
+            concept, status=status, reason=reason, proposals=own, versions=current
+        )
+        rows.append(
+            CurationEvent(
+                tenant_id=tenant_id, concept_id=concept.concept_id, actor=_actor(actor),
+                action=action, before=before, after=after, reason=concept.status_reason,
+                created_at=now,
+            )
+        )  # fmt: skip
+    session.add_all(rows)
+    session.flush()
+    return [EventView.of(row) for row in rows]
 
 
 def _current(session: Session, tenant_id: str, cid: int) -> tuple[Concept | None, Any]:

@@ -14,11 +14,12 @@ from core.curation.views import QueueItem, escape_like, pick_label, priority_sco
 from core.models import Concept, ConceptStatus, Demand, MergeProposal, QueryMatchLog
 from core.tenancy import scoped, validate_tenant_id
 
-NEAREST_PAIR_BUDGET = 4_000_000
-"""Largest drafts × concepts product for which the queue computes exact nearest cosines live.
+NEAREST_PAIR_BUDGET = 1_000_000
+"""Largest (queued concepts × live concepts) for which the queue computes exact nearest cosines.
 
-Above it, duplicate risk comes from the dico build's merge proposals only (cheap); 4M pairs of
-384-d vectors take about a second in PostgreSQL on two cores.
+Above it, duplicate risk comes from the dico build's merge proposals only (cheap). Measured
+on two cores (``benchmarks/bench_curation.py``): 850 × 850 pairs take ≈ 0.6 s, 2000 × 2000
+≈ 4 s — too slow for a page, hence the limit.
 """
 
 LIVE_STATUSES = (ConceptStatus.DRAFT.value, ConceptStatus.VALIDATED.value)
