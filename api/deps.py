@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response, Security
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 
+from api.errors import FieldError
 from api.security import Caller, api_key_header, bearer_scheme, presented_key, unauthorized
 from api.state import ApiState
 
 
-def get_state(request: Request) -> ApiState:
-    """The app's :class:`ApiState` (built by ``create_app``)."""
+async def get_state(request: Request) -> ApiState:
+    """The app's :class:`ApiState` (built by ``create_app``); ``async`` so it costs no thread."""
     state: ApiState = request.app.state.api
     return state
 
@@ -30,7 +31,6 @@ StateDep = Annotated[ApiState, Depends(get_state)]
 
 async def get_caller(
     state: StateDep,
-    response: Response,
     x_api_key: Annotated[str | None, Security(api_key_header)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
 ) -> Caller:
@@ -60,13 +60,29 @@ async def get_caller(
             ),
             headers={"Retry-After": str(decision.retry_after), **limit_headers},
         )
-    response.headers.update(limit_headers)
     return Caller(
         tenant_id=info.tenant_id,
         api_key_id=info.api_key_id,
         key_prefix=info.key_prefix,
         warnings=[decision.warning] if decision.warning else [],
+        headers=limit_headers,
     )
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def single_query_values(request: Request) -> None:
+    """Refuse a query parameter given twice (``?q=a&q=b``): which one counts is ambiguous.
+
+    Raises:
+        FieldError: 422 naming the parameter.
+    """
+    params = request.query_params
+    for name in set(params.keys()):
+        count = len(params.getlist(name))
+        if count > 1:
+            raise FieldError(
+                f"{name} (query parameter)",
+                f"query parameter {name!r} is given {count} times: give it once",
+            )

@@ -42,12 +42,14 @@ HOW_TO_GET_A_KEY = (
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated caller: the key's tenant, and warnings to pass on in the answer."""
+    """An authenticated caller: the key's tenant, and what to pass on in the answer
+    (warnings in the body, rate-limit headers)."""
 
     tenant_id: str
     api_key_id: int
     key_prefix: str
     warnings: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def unauthorized(reason: str) -> HTTPException:

@@ -280,9 +280,9 @@ async def run_phase(
                     result.errors += 1
                     result.error_kinds[str(kind)] = result.error_kinds.get(str(kind), 0) + 1
                 elif name != "ping":
-                    cache = response.json().get("cache") if response is not None else None
-                    result.cache_hits += cache == "hit"
-                    result.cache_misses += cache == "miss"
+                    body = response.content if response is not None else b""
+                    result.cache_hits += b'"cache":"hit"' in body
+                    result.cache_misses += b'"cache":"miss"' in body
 
         await asyncio.gather(*(worker() for _ in range(clients)))
     return result

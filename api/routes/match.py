@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import CallerDep, StateDep
 from api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, FieldError
+from api.responses import model_response
 from api.schemas import (
     LoggedCandidate,
     MatchLogOut,
@@ -117,8 +118,7 @@ def post_match(
     body: MatchRequest,
     caller: CallerDep,
     state: StateDep,
-    response: Response,
-) -> MatchResponse:
+) -> Response:
     """Turn a need ("usinage titane", "maintenance de compresseurs") into a shortlist of
     concepts of your dictionary, each with its activated companies and, with ``explain``, why
     it matched (lexical and vector evidence, in French and English).
@@ -132,8 +132,10 @@ def post_match(
     with state.transaction(fast_commit=True) as session:
         result = matcher.match(session, caller.tenant_id, body.query, options, source="api")
     state.metrics.match_cache.labels("hit" if result.cache_hit else "miss").inc()
-    response.headers["X-Request-ID"] = str(result.request_id)
-    return to_response(result, explain=body.explain, warnings=caller.warnings)
+    return model_response(
+        to_response(result, explain=body.explain, warnings=caller.warnings),
+        headers={**caller.headers, "X-Request-ID": str(result.request_id)},
+    )
 
 
 @router.get(
@@ -142,12 +144,12 @@ def post_match(
     summary="Read back a logged match and its explanation",
     responses=NOT_FOUND_RESPONSE,
 )
-def get_match(request_id: uuid.UUID, caller: CallerDep, state: StateDep) -> MatchLogOut:
+def get_match(request_id: uuid.UUID, caller: CallerDep, state: StateDep) -> Response:
     """The logged call ``request_id`` of your tenant: query, options, shortlist, scores and
     the rationale the matcher stored. Another tenant's request id answers 404."""
     with state.transaction() as session:
         view = get_match_log(session, caller.tenant_id, request_id)
-    return MatchLogOut(
+    log = MatchLogOut(
         request_id=view.request_id,
         query=view.query,
         normalized_query=view.normalized_query,
@@ -165,3 +167,4 @@ def get_match(request_id: uuid.UUID, caller: CallerDep, state: StateDep) -> Matc
         source=view.source,
         created_at=view.created_at,
     )
+    return model_response(log, headers=caller.headers)

@@ -44,3 +44,10 @@ def test_search_by_text_and_code_with_paging(client, tenant_a: SeededTenant) -> 
         "limit (query parameter)",
         "status (query parameter)",
     }
+
+
+def test_a_repeated_query_parameter_is_refused(client, tenant_a: SeededTenant) -> None:
+    response = client.get("/concepts?q=pompes&q=fours", headers=auth(tenant_a))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "q (query parameter)"
+    assert "given 2 times" in response.json()["detail"]
