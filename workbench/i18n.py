@@ -98,6 +98,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "priority": ("Priorité", "Priority"),
     "duplicate_risk": ("Risque doublon", "Duplicate risk"),
     "demand": ("Demande", "Demand"),
+    "demand_total": ("Demande (demandes + requêtes)", "Demand (demands + queries)"),
     "age_days": ("Âge (j)", "Age (days)"),
     "label": ("Libellé", "Label"),
     "code": ("Code", "Code"),
@@ -107,7 +108,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "neighbours": ("Concepts proches (cosinus)", "Nearest concepts (cosine)"),
     "samples": ("Ce qu'il couvrirait", "What it would match"),
     "examples": ("Exemples étiquetés", "Labelled examples"),
-    "demands": ("Demandes ({n})", "Demands ({n})"),
+    "demands": ("Demandes (échantillon)", "Demands (sample)"),
     "queries": ("Requêtes journalisées", "Logged queries"),
     "companies": ("Entreprises qu'il activerait", "Companies it would activate"),
     "no_embedding": (

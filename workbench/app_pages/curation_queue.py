@@ -69,7 +69,7 @@ def _evidence(ev: Any, item: Any) -> None:
     m = st.columns(5)
     m[0].metric(t("priority"), f"{item.priority:.2f}")
     m[1].metric(t("duplicate_risk"), f"{item.duplicate_risk:.2f}")
-    m[2].metric(t("demand"), item.demand)
+    m[2].metric(t("demand_total"), item.demand)
     m[3].metric(t("age_days"), f"{item.age_days:.0f}")
     m[4].metric(t("status"), concept.status)
     if concept.status_reason:
@@ -124,7 +124,7 @@ def _evidence(ev: Any, item: Any) -> None:
         cols[0].markdown(f"**{t('examples')}**")
         for text in ev.examples:
             cols[0].markdown(f"- {text}")
-        cols[1].markdown(f"**{t('demands', n=ev.demand_count)}**")
+        cols[1].markdown(f"**{t('demands')}**")
         for text in ev.demands:
             cols[1].markdown(f"- {text}")
         cols[2].markdown(f"**{t('queries')}**")
