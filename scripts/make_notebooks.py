@@ -100,6 +100,7 @@ PAGES: dict[str, Page] = {
                 "result.proposed_synonyms.head(20)",
             ),
             ("## LLM enrichment / Enrichissement LLM", "result.llm"),
+            ("## Seconds per phase / Secondes par phase", "result.timings_s"),
         ),
     ),
     "activations": Page(

@@ -92,8 +92,10 @@ def build_dico(
     warnings: list[str] = []
     with dry_run_guard(session, dry_run):
         enrich = _upsert_concepts(session, tenant_id, taxonomy, auto_validate, counts, warnings)
+        timings = {"concepts": watch.elapsed}
         llm = _enrich_with_llm(enrich, use_llm=use_llm, progress=progress)
         session.flush()
+        timings["llm"] = watch.elapsed
         examples = attach_examples(
             session,
             tenant_id,
@@ -106,10 +108,13 @@ def build_dico(
         counts["examples_unmatched"] = examples.unmatched
         counts["examples_held_out"] = examples.held_out
         wordings = _propose_wordings(session, tenant_id, counts)
+        timings["examples"] = watch.elapsed
         counts["embedded"] = _embed(session, tenant_id, progress=progress)
+        timings["embeddings"] = watch.elapsed
         proposals = _merge_proposals(session, tenant_id, duplicate_threshold)
         counts["merge_proposals_created"] = len(proposals)
         statuses = _status_counts(session, tenant_id)
+        timings["merge_proposals"] = watch.elapsed
     return DicoBuildResult(
         tenant_id=tenant_id,
         counts=counts,
@@ -120,7 +125,22 @@ def build_dico(
         merge_proposals=proposals,
         proposed_synonyms=wordings,
         llm=llm,
+        timings_s=_phase_durations(timings),
     )
+
+
+def _phase_durations(marks: dict[str, float]) -> dict[str, float]:
+    """Seconds per phase from cumulative stopwatch marks (in insertion order).
+
+    >>> _phase_durations({"a": 1.0, "b": 3.5})
+    {'a': 1.0, 'b': 2.5}
+    """
+    durations: dict[str, float] = {}
+    previous = 0.0
+    for name, mark in marks.items():
+        durations[name] = round(mark - previous, 3)
+        previous = mark
+    return durations
 
 
 # --- concepts from nodes ------------------------------------------------------------------

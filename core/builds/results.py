@@ -174,6 +174,7 @@ class DicoBuildResult(StepResult):
         merge_proposals: open merge proposals created now (``code, other_code, cosine …``).
         proposed_synonyms: wordings proposed from examples (``code, label, wordings``).
         llm: what the LLM enrichment did (``ok``/``skipped``/``failed`` counts, reason).
+        timings_s: seconds per phase (concepts, llm, examples, embeddings, merge proposals).
     """
 
     step: ClassVar[str] = "dico"
@@ -181,9 +182,11 @@ class DicoBuildResult(StepResult):
     merge_proposals: pd.DataFrame = field(default_factory=pd.DataFrame)
     proposed_synonyms: pd.DataFrame = field(default_factory=pd.DataFrame)
     llm: dict[str, Any] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
 
     def details(self) -> dict[str, Any]:
         return {
+            "timings_s": self.timings_s,
             "status_counts": self.status_counts.to_dict("records"),
             "merge_proposals": self.merge_proposals.head(50).to_dict("records"),
             "proposed_synonyms": self.proposed_synonyms.head(50).to_dict("records"),
