@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from curation_seed import Seed, seed_tenant
 
 APP = Path(__file__).resolve().parents[2] / "workbench" / "streamlit_app.py"
-PAGES = ("curation_queue", "glossary", "match_explorer", "query_log", "builds")
 
 
 @dataclass
@@ -54,8 +52,3 @@ def shared_wb(engine, embedder) -> Workbench:
 def fresh_wb(engine, embedder) -> Workbench:
     """A seeded tenant of its own, for tests that write."""
     return Workbench(_seeded(embedder))
-
-
-@pytest.fixture
-def make_wb(engine, embedder) -> Callable[[], Workbench]:
-    return lambda: Workbench(_seeded(embedder))
