@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_helpers import (
+from tests.api.api_helpers import (
     HIGH_LIMIT,
     LIFTING,
     PUMPS,

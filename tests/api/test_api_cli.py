@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import PUMPS, SeededTenant, free_port
+from tests.api.api_helpers import PUMPS, SeededTenant, free_port
 from typer.testing import CliRunner
 
 from core.cli.main import app

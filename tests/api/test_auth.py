@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from api_helpers import PUMPS, SeededTenant, auth
+from tests.api.api_helpers import PUMPS, SeededTenant, auth
 
 PROTECTED = [
     ("POST", "/match", {"query": "pompes"}),

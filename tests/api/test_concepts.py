@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api_helpers import PUMPS, SeededTenant, auth
+from tests.api.api_helpers import PUMPS, SeededTenant, auth
 
 
 def test_a_concept_is_read_with_labels_and_activations(client, tenant_a: SeededTenant) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from api_helpers import SeededTenant, auth
+from tests.api.api_helpers import SeededTenant, auth
 
 
 def test_a_body_over_the_limit_gets_413_with_the_setting_named(

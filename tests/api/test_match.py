@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from api_helpers import (
+from tests.api.api_helpers import (
     LIFTING,
     PUMPS,
     SeededTenant,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from api_helpers import PUMPS, SeededTenant, auth, free_port
+from tests.api.api_helpers import PUMPS, SeededTenant, auth, free_port
 from fastapi.testclient import TestClient
 
 from api.main import create_app

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from api_helpers import PUMPS, SeededTenant, auth, free_port
+from tests.api.api_helpers import PUMPS, SeededTenant, auth, free_port
 from fastapi.testclient import TestClient
 
 from api.main import create_app

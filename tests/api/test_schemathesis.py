@@ -14,7 +14,7 @@ import os
 
 import pytest
 import schemathesis
-from api_helpers import SeededTenant
+from tests.api.api_helpers import SeededTenant
 from hypothesis import HealthCheck, settings
 
 MAX_EXAMPLES = 25

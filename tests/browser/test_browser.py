@@ -48,7 +48,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def demo_tenant(engine, embedder) -> tuple[str, str]:
     """A demo-like tenant (real CPV labels, DECP suppliers) and an admin login on it."""
-    from curation_seed import seed_tenant
+    from tests.curation_seed import seed_tenant
 
     from core import curation
     from core.db import session_scope

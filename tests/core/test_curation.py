@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from curation_seed import DRAFT_KEYS, QUEUE_KEYS, Seed, seed_tenant
+from tests.curation_seed import DRAFT_KEYS, QUEUE_KEYS, Seed, seed_tenant
 from sqlalchemy import select
 
 from core import curation

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from curation_seed import NODES, Seed, seed_tenant
+from tests.curation_seed import NODES, Seed, seed_tenant
 
 from core import glossary_browse, lookups, query_log
 from core.errors import NotFoundError, UserError

@@ -3,7 +3,7 @@
 Tests drive the REAL ``mistralai`` client against it: nothing leaves 127.0.0.1.
 """
 
-from fake_mistral.app import (
+from tests.fake_mistral.app import (
     API_KEY,
     Behaviour,
     FakeMistralState,
@@ -18,7 +18,7 @@ from fake_mistral.app import (
     slow,
     status,
 )
-from fake_mistral.server import FakeMistralServer, run_fake_mistral
+from tests.fake_mistral.server import FakeMistralServer, run_fake_mistral
 
 __all__ = [
     "API_KEY",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fake_mistral.server import FakeMistralServer, run_fake_mistral
+from tests.fake_mistral.server import FakeMistralServer, run_fake_mistral
 
 
 @pytest.fixture(scope="session")

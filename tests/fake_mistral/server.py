@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from fake_mistral.app import API_KEY, FakeMistralState, create_app
+from tests.fake_mistral.app import API_KEY, FakeMistralState, create_app
 
 
 @dataclass

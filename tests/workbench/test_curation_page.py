@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curation_seed import DRAFT_KEYS, QUEUE_KEYS
+from tests.curation_seed import DRAFT_KEYS, QUEUE_KEYS
 from sqlalchemy import select
 
 from core.models import Concept, CurationEvent

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from fake_mistral import (
+from tests.fake_mistral import (
     bad_envelope,
     drop,
     malformed,
@@ -17,7 +17,7 @@ from fake_mistral import (
     slow,
     status,
 )
-from fake_mistral.responders import reranker, short_translator, tagged_translator
+from tests.fake_mistral.responders import reranker, short_translator, tagged_translator
 from pydantic import BaseModel
 from sqlalchemy import select
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from fake_mistral import malformed, ok
+from tests.fake_mistral import malformed, ok
 from typer.testing import CliRunner
 
 from core.errors import UserError
@@ -253,7 +253,7 @@ def test_re_export_replaces_the_site_and_foreign_folders_are_refused(
 
 
 def test_other_tenants_are_not_exported(session, tenant_id, glossary, tmp_path) -> None:
-    from fake_mistral.rows import add_concept
+    from tests.fake_mistral.rows import add_concept
 
     from core.tenancy import ensure_tenant
 
@@ -286,7 +286,7 @@ def test_long_definitions_are_summarised_by_the_llm_when_configured(
 
 
 def test_export_glossary_command(engine, tenant_id, tmp_path) -> None:
-    from fake_mistral.rows import add_concept
+    from tests.fake_mistral.rows import add_concept
 
     from core.cli.main import app
     from core.db import session_scope
