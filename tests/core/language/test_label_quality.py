@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fake_mistral.responders import tagged_translator
+from tests.fake_mistral.responders import tagged_translator
 
 from core.language import QUALITY_COLUMNS, quality_report, quality_summary, translate_fields
 from core.tenancy import ensure_tenant
@@ -41,7 +41,7 @@ def test_quality_report_is_tenant_scoped(session, tenant_id, make_concept) -> No
     make_concept("R1", {"fr": "Presses", "en": "Presses"})
     other = f"{tenant_id}_other"
     ensure_tenant(session, other)
-    from fake_mistral.rows import add_concept
+    from tests.fake_mistral.rows import add_concept
 
     add_concept(session, other, "R1", {"fr": "Presses", "en": "Presses"})
 

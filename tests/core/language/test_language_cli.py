@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from fake_mistral.responders import tagged_translator
+from tests.fake_mistral.responders import tagged_translator
 from typer.testing import CliRunner
 
 from core.cli.main import app
@@ -16,7 +16,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def seeded(engine, tenant_id: str) -> str:
-    from fake_mistral.rows import add_concept
+    from tests.fake_mistral.rows import add_concept
 
     from core.db import session_scope
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from fake_mistral import server_error
-from fake_mistral.responders import tagged_translator
+from tests.fake_mistral import server_error
+from tests.fake_mistral.responders import tagged_translator
 from sqlalchemy import select
 
 from core.language import set_text, translate_fields, translate_tenant
@@ -60,7 +60,7 @@ def test_missing_texts_are_filled_with_machine_provenance(
 def test_translations_persist_and_a_second_run_changes_nothing(
     engine, tenant_id: str, translator: LLM, fake
 ) -> None:
-    from fake_mistral.rows import add_concept, add_node
+    from tests.fake_mistral.rows import add_concept, add_node
 
     from core.db import session_scope
 
