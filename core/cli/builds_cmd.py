@@ -20,9 +20,26 @@ STEP_HELP = "glossary, dico, activations, index, evaluate, or all (in that order
 
 def register(app: typer.Typer) -> None:
     """Add ``build``, ``schedule`` and ``runs`` to the root app."""
-    app.command("build")(build)
+    app.command("build", epilog=_parameters_epilog())(build)
     app.command("schedule")(schedule)
     app.command("runs")(runs)
+
+
+def _parameters_epilog() -> str:
+    """The parameters of every step with their defaults, for ``build --help``."""
+    from core.builds.params import STEP_PARAMETERS
+
+    lines = ["Parameters (-p name=value) and their defaults:"]
+    for step, params in STEP_PARAMETERS.items():
+        shown = ", ".join(f"{p.name}={_default(p.default)}" for p in params)
+        lines.append(f"{step}: {shown}")
+    return "\n\n".join(lines)
+
+
+def _default(value: object) -> str:
+    return (
+        "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    )
 
 
 def _print_run(run: BuildRun) -> None:

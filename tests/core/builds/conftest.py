@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLE_DIR
+from tests.fake_mistral.fixtures import fake_mistral
+
+__all__ = ["fake_mistral"]
 
 PREFIXES = ("503", "507")
 
@@ -84,3 +87,32 @@ def built_tenant(engine: object, tenant_id: str, mini_sample: dict[str, Path]) -
         build_glossary(session, tenant_id, taxonomy_path=mini_sample["cpv"])
     import_contracts(tenant_id, mini_sample["decp"])
     return tenant_id
+
+
+@pytest.fixture
+def llm_env(fake_mistral: object, settings: object) -> Iterator[object]:
+    """The process settings pointed at the fake Mistral server (what a kernel would read)."""
+    import os
+
+    from core.config import get_settings
+    from core.llm import reset_llm
+
+    fake = fake_mistral
+    fake.state.reset()  # type: ignore[attr-defined]
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "MISTRAL_API_KEY": fake.api_key,  # type: ignore[attr-defined]
+            "MISTRAL_SERVER_URL": fake.url,  # type: ignore[attr-defined]
+            "MISTRAL_MODEL": "fake-small",
+            "MISTRAL_TIMEOUT_SECONDS": "2",
+            "MISTRAL_MAX_RETRIES": "0",
+        }
+    )
+    get_settings.cache_clear()
+    reset_llm()
+    yield fake
+    os.environ.clear()
+    os.environ.update(saved)
+    get_settings.cache_clear()
+    reset_llm()
