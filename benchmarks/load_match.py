@@ -153,8 +153,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(target: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
-    """uvicorn (factory mode) on 127.0.0.1:port, access log off, in its own process group."""
+def start_server(
+    target: str, port: int, workers: int, env: dict[str, str], keep_alive: int = 30
+) -> subprocess.Popen:
+    """uvicorn (factory mode) on 127.0.0.1:port, access log off, in its own process group.
+
+    ``keep_alive`` (uvicorn ``--timeout-keep-alive``, default 5 s there) is the same for both
+    servers; with 5 s, a client process starved of CPU for seconds may reuse a connection the
+    server is just closing, which shows up as a client ``ReadError``, not a server error.
+    """
     command = [
         sys.executable,
         "-m",
@@ -170,6 +177,8 @@ def start_server(target: str, port: int, workers: int, env: dict[str, str]) -> s
         "--log-level",
         "warning",
         "--no-access-log",
+        "--timeout-keep-alive",
+        str(keep_alive),
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
@@ -316,6 +325,9 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per phase (60)")
     parser.add_argument("--warmup", type=float, default=3.0, help="uncounted seconds (3)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server (1)")
+    parser.add_argument(
+        "--keep-alive", type=int, default=30, help="uvicorn --timeout-keep-alive, both (30)"
+    )
     parser.add_argument("--redis-url", default=None, help="REDIS_URL for the API (default none)")
     parser.add_argument(
         "--phases", default="ping,hit,miss", help="comma-separated: ping, hit, miss"
@@ -368,8 +380,8 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     results: list[PhaseResult] = []
     load_before = os.getloadavg()[0]
     api_port, ping_port = free_port(), free_port()
-    api = start_server("api.main:create_app", api_port, args.workers, env)
-    trivial = start_server("load_match:ping_app", ping_port, args.workers, env)
+    api = start_server("api.main:create_app", api_port, args.workers, env, args.keep_alive)
+    trivial = start_server("load_match:ping_app", ping_port, args.workers, env, args.keep_alive)
     try:
         api_url, ping_url = f"http://{HOST}:{api_port}", f"http://{HOST}:{ping_port}"
         wait_ready(f"{api_url}/ready", api)
@@ -400,6 +412,7 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     print()
     print(
         f"{args.clients} clients, {args.duration:.0f} s per phase, {args.workers} worker(s), "
+        f"keep-alive {args.keep_alive} s, "
         f"cache {'redis' if args.redis_url else 'in-process'}, {os.cpu_count()} CPU(s), "
         f"load average before/after {load_before:.1f}/{os.getloadavg()[0]:.1f}"
     )
