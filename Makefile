@@ -9,7 +9,8 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup setup-dev run test lint check lab bench clean-data help
+
+.PHONY: setup setup-dev run demo test lint check lab bench clean-data help
 
 help:  ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,7 +31,12 @@ setup: $(VENV)/.installed  ## Install the project into .venv (what `make run` do
 
 setup-dev: $(VENV)/.installed-dev  ## Install the project and its test tools.
 
-run: setup  ## Install, then run the main job on the embedded default (demo tenant).
+run: setup  ## Install, import + build the demo tenant, then serve the API and the workbench.
+	$(BIN)/marketlounge demo
+	$(BIN)/marketlounge build all --tenant tenant_demo
+	$(BIN)/marketlounge demo --serve --skip-import
+
+demo: setup  ## Like `make run` without serving (import + build the demo tenant, then exit).
 	$(BIN)/marketlounge demo
 	$(BIN)/marketlounge build all --tenant tenant_demo
 

@@ -39,6 +39,15 @@ def register(app: typer.Typer) -> None:
         tenant: str = typer.Option(
             DEMO_TENANT, "--tenant", "-t", help="Tenant to fill (default tenant_demo)."
         ),
+        serve: bool = typer.Option(
+            False,
+            "--serve",
+            help="Then print the demo API key and logins and serve the API and the workbench "
+            "until Ctrl-C (what `make run` ends with).",
+        ),
+        skip_import: bool = typer.Option(
+            False, "--skip-import", help="Do not re-run the import steps (with --serve)."
+        ),
     ) -> None:
         """Run the main job on the shipped real sample (what `make run` does).
 
@@ -51,6 +60,9 @@ def register(app: typer.Typer) -> None:
         """
         from core.demo import run_demo
 
+        if serve and skip_import:
+            _serve(tenant)
+            return
         result = run_demo(
             tenant_id=tenant,
             echo=lambda line: console.print(line, highlight=False, soft_wrap=True),
@@ -70,3 +82,15 @@ def register(app: typer.Typer) -> None:
                     highlight=False,
                     soft_wrap=True,
                 )
+        if serve:
+            _serve(tenant)
+
+
+def _serve(tenant: str) -> None:
+    from core.demo_serve import prepare_access, print_access, serve_both
+
+    def echo(line: str) -> None:
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+    print_access(prepare_access(tenant), echo)
+    raise typer.Exit(serve_both(echo))
