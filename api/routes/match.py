@@ -11,6 +11,7 @@ from api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE, FieldError
 from api.responses import model_response
 from api.schemas import (
     LoggedCandidate,
+    MatchFusion,
     MatchLogOut,
     MatchRequest,
     MatchResponse,
@@ -53,7 +54,7 @@ def to_options(body: MatchRequest, settings: Settings) -> MatchOptions:
     >>> opts.fusion.method, opts.fusion.rrf_k, opts.statuses
     ('rrf', 60, ('validated',))
     """
-    fusion = body.fusion
+    fusion = body.fusion or MatchFusion()
     filters = body.filters
     return MatchOptions(
         top_k=body.top_k,
@@ -62,10 +63,10 @@ def to_options(body: MatchRequest, settings: Settings) -> MatchOptions:
         branch=filters.branch if filters and filters.branch else None,
         statuses=tuple(filters.statuses) if filters and filters.statuses else ("validated",),
         fusion=FusionOptions(
-            method=fusion.method if fusion else "weighted",
-            lexical_weight=_or(fusion and fusion.lexical_weight, settings.match_lexical_weight),
-            vector_weight=_or(fusion and fusion.vector_weight, settings.match_vector_weight),
-            rrf_k=int(_or(fusion and fusion.rrf_k, settings.match_rrf_k)),
+            method=fusion.method,
+            lexical_weight=_or(fusion.lexical_weight, settings.match_lexical_weight),
+            vector_weight=_or(fusion.vector_weight, settings.match_vector_weight),
+            rrf_k=fusion.rrf_k if fusion.rrf_k is not None else settings.match_rrf_k,
         ),
         explain=body.explain,
         rerank=body.rerank,
