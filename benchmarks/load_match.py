@@ -367,8 +367,11 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     queries = miss_queries()
     headers = {"X-API-Key": key}
 
+    hit_body = json.dumps({"query": HIT_QUERY}).encode()  # encoded once: less client CPU
+    hit_headers = {**headers, "Content-Type": "application/json"}
+
     async def hit(client: Any, n: int) -> Any:
-        return await client.post("/match", json={"query": HIT_QUERY}, headers=headers)
+        return await client.post("/match", content=hit_body, headers=hit_headers)
 
     async def miss(client: Any, n: int) -> Any:
         text = f"{queries[n % len(queries)]} lot {n}"
