@@ -6,6 +6,8 @@ can use (curl the API, open the workbench) and one Ctrl-C stops everything.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -68,11 +70,20 @@ def serve_both(echo: Echo, settings: Settings | None = None) -> int:
     """Run ``serve api`` and ``serve workbench`` until Ctrl-C or until one of them exits."""
     settings = settings or get_settings()
     base = [sys.executable, "-m", "core.cli.main", "serve"]
+    # Each server in its own process group, so stopping it also stops its own children
+    # (streamlit under `serve workbench`, uvicorn workers under `serve api`).
     children = [
-        subprocess.Popen([*base, "api", "--port", str(settings.api_port)]),
-        subprocess.Popen([*base, "workbench", "--port", str(settings.workbench_port)]),
+        subprocess.Popen([*base, "api", "--port", str(settings.api_port)], start_new_session=True),
+        subprocess.Popen(
+            [*base, "workbench", "--port", str(settings.workbench_port)], start_new_session=True
+        ),
     ]
     echo("Ctrl-C arrête les deux serveurs / stops both servers.")
+
+    def _stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)  # `kill` and process managers stop both, too
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -80,12 +91,16 @@ def serve_both(echo: Echo, settings: Settings | None = None) -> int:
         pass
     finally:
         for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+            _signal_group(child, signal.SIGTERM)
         for child in children:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                child.kill()
+                _signal_group(child, signal.SIGKILL)
     failed = [c.returncode for c in children if c.returncode not in (0, None, -2, 130)]
     return failed[0] if failed else 0
+
+
+def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
