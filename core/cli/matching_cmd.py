@@ -156,6 +156,9 @@ def evaluate(
         None, "--json", help='Write {"n", "methods", "loose"} metrics to this file.'
     ),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N pairs."),
+    examples: bool = typer.Option(
+        True, "--examples/--no-examples", help="Use the tenant's labelled examples as evidence."
+    ),
 ) -> None:
     """Recall@1/5/10, MRR and nDCG@10 of lexical, vector, weighted and RRF, side by side.
 
@@ -172,7 +175,7 @@ def evaluate(
     pairs = read_pairs(file, limit=limit)
     upgrade_to_head()
     with session_scope() as session:
-        report = evaluate(session, tenant, pairs, progress=is_interactive())
+        report = evaluate(session, tenant, pairs, progress=is_interactive(), use_examples=examples)
     for title, block in (("exact code", report.methods), ("loose (parent/child)", report.loose)):
         table = Table(title=f"{title} — n = {report.n}")
         table.add_column("method")

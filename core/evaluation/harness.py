@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,7 @@ def evaluate(
     *,
     matcher: Any = None,
     progress: bool = False,
+    use_examples: bool = True,
 ) -> EvalReport:
     """Evaluate the four methods on ``pairs`` for one tenant.
 
@@ -95,6 +96,7 @@ def evaluate(
         pairs: labelled texts.
         matcher: defaults to ``core.matching.service.get_matcher()``.
         progress: show a progress bar.
+        use_examples: let the matcher use the tenant's labelled examples (off: labels only).
     """
     from tqdm.auto import tqdm
 
@@ -103,6 +105,7 @@ def evaluate(
     started = time.perf_counter()
     tenant = require_tenant(session, tenant_id)
     matcher = matcher or get_matcher()
+    options = replace(matcher.default_options(), use_examples=use_examples)
     catalog = matcher.catalog(session, tenant)
     code_of = {int(cid): catalog.codes[row] for cid, row in catalog.row_of.items()}
     parent_of = {int(cid): catalog.parents[row] for cid, row in catalog.row_of.items()}
@@ -120,7 +123,7 @@ def evaluate(
     for pair, vector in tqdm(
         list(zip(usable, vectors, strict=True)), desc="evaluating", disable=not progress
     ):
-        ranked = matcher.rankings(session, tenant, pair.text, query_vector=vector)
+        ranked = matcher.rankings(session, tenant, pair.text, query_vector=vector, options=options)
         want = pair.expected_code
         family = {want, parent_by_code.get(want)} - {None}
 

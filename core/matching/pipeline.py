@@ -137,6 +137,7 @@ def rank(
     weights: dict[str, float],
     rrf_k: int,
     cosine_floor: float,
+    use_examples: bool = True,
 ) -> Ranking:
     """Rank the catalog's concepts for one query.
 
@@ -150,6 +151,7 @@ def rank(
         weights: ``{"lexical": w, "vector": w}``; also used for the confidence.
         rrf_k: RRF constant.
         cosine_floor: the encoder's "unrelated" cosine, for calibration.
+        use_examples: credit labelled examples to their concepts.
     """
     n = len(catalog)
     norm_weights = fusion.check_weights(weights)
@@ -159,7 +161,7 @@ def rank(
     example_score = np.zeros(n, dtype=np.float32)
     example_row = np.full(n, -1, dtype=np.int64)  # best matching example of each concept
     fuzzy = dict(lex.fuzzy)
-    examples = catalog.examples
+    examples = catalog.examples if use_examples else None
     ex_allowed = None
     if examples is not None:
         ex_allowed = allowed[examples.concept_row] if allowed is not None else None

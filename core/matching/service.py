@@ -749,6 +749,7 @@ class Matcher:
             },
             rrf_k=options.fusion.rrf_k,
             cosine_floor=float(getattr(self.encoder, "cosine_floor", 0.2)),
+            use_examples=options.use_examples,
         )
 
     def _compute(

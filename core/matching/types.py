@@ -41,6 +41,8 @@ class MatchOptions:
         lang: language of the query ("fr", "en") when known; None = detect.
         use_cache: read and write the match cache.
         max_companies: companies listed per concept.
+        use_examples: use the tenant's labelled examples as evidence (off: labels only, to
+            measure what examples bring).
     """
 
     top_k: int = 10
@@ -54,6 +56,7 @@ class MatchOptions:
     lang: str | None = None
     use_cache: bool = True
     max_companies: int = 10
+    use_examples: bool = True
 
     def cache_key_part(self) -> dict[str, Any]:
         """The options that change the answer (everything but ``use_cache``)."""

@@ -273,3 +273,35 @@ def test_get_matcher_is_process_wide(settings):
     from core.matching.service import get_matcher
 
     assert get_matcher(settings) is get_matcher(settings)
+
+
+def test_examples_are_a_third_source(session, matcher, small_tenant, settings):
+    from core.matching.store import embed_examples
+    from core.models import ConceptExample
+    from tests.core.matching.conftest import digest
+
+    # a real contract object (DECP sample) labelled 42122300 by its buyer
+    text = "Marché d'exploitation et de maintenance des surpresseurs du patrimoine Elogie-Siemp"
+    concept = session.scalars(
+        select(Concept).where(Concept.tenant_id == small_tenant, Concept.code == "42122300")
+    ).one()
+    session.add(
+        ConceptExample(
+            tenant_id=small_tenant, concept_id=concept.concept_id, text=text,
+            text_hash=digest(text), source="contract",
+        )
+    )  # fmt: skip
+    session.flush()
+    embed_examples(session, small_tenant, settings=settings)
+    matcher.invalidate(small_tenant)
+    query = "maintenance des surpresseurs du patrimoine"
+    with_examples = matcher.match(session, small_tenant, query)
+    item = next(i for i in with_examples.shortlist if i.code == "42122300")
+    assert "example" in item.sources
+    assert item.explanation.example == text
+    assert "exemple" in item.explanation.sentence_fr
+    without = matcher.match(session, small_tenant, query, MatchOptions(use_examples=False))
+    assert all("example" not in i.sources for i in without.shortlist)
+    assert all(i.explanation.example is None for i in without.shortlist)
+    alone = next(i for i in without.shortlist if i.code == "42122300")
+    assert item.score > alone.score  # label and example agree: more evidence
