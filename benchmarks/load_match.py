@@ -9,9 +9,11 @@ What it does:
 2. starts ``uvicorn api.main:create_app --factory`` on 127.0.0.1 (a free port) and, beside it,
    a bare FastAPI app with one ``GET /ping`` route, both with the same uvicorn options;
 3. drives N concurrent clients (asyncio + one pooled ``httpx.AsyncClient``) for a bounded time
-   per phase: ``ping`` (the trivial endpoint), ``hit`` (one query repeated: cache hits) and
-   ``miss`` (a new query each time: real matches), and prints req/s, p50/p95/p99 latency,
-   errors and the cache hits/misses the API reported.
+   per phase: ``ping`` (the trivial endpoint), ``hit`` (one query repeated: cache hits, default
+   options, so explanations included), ``lean`` (the same with ``explain: false``, a smaller
+   answer) and ``miss`` (a new query each time: real matches), and prints req/s, p50/p95/p99
+   latency, errors, the cache hits/misses the API reported, the mean response size and the
+   load generator's own CPU per request (on a small machine the client is often the limit).
 
 The API's rate limit is raised for the run (``API_RATE_LIMIT_PER_MINUTE``): the benchmark
 measures serving, not the limiter. All traffic stays on 127.0.0.1.
@@ -224,6 +226,8 @@ class PhaseResult:
     error_kinds: dict[str, int] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
+    response_bytes: int = 0
+    client_cpu_ms_per_request: float = 0.0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
 
     @property
@@ -244,6 +248,7 @@ class PhaseResult:
             "p50_ms": round(self.percentile(0.50), 1),
             "p95_ms": round(self.percentile(0.95), 1),
             "p99_ms": round(self.percentile(0.99), 1),
+            "mean_response_bytes": self.response_bytes // max(1, self.requests),
             "mean_ms": round(statistics.fmean(self.latencies_ms), 1)
             if self.latencies_ms
             else None,
@@ -266,6 +271,7 @@ async def run_phase(
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     result = PhaseResult(name=name, clients=clients, seconds=duration)
     counter = 0
+    cpu_started = time.process_time()
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0) as client:
         start = time.perf_counter() + warmup
         deadline = start + duration
@@ -285,15 +291,19 @@ async def run_phase(
                     continue
                 result.requests += 1
                 result.latencies_ms.append((done - now) * 1000)
+                if response is not None:
+                    result.response_bytes += len(response.content)
                 if not ok:
                     result.errors += 1
                     result.error_kinds[str(kind)] = result.error_kinds.get(str(kind), 0) + 1
-                elif name != "ping":
+                elif name != "ping":  # hit, lean, miss
                     body = response.content if response is not None else b""
                     result.cache_hits += b'"cache":"hit"' in body
                     result.cache_misses += b'"cache":"miss"' in body
 
         await asyncio.gather(*(worker() for _ in range(clients)))
+    # CPU of this (client) process per request sent, warm-up included
+    result.client_cpu_ms_per_request = (time.process_time() - cpu_started) * 1000 / counter
     return result
 
 
@@ -301,7 +311,7 @@ def print_table(results: list[PhaseResult]) -> None:
     """One line per phase, and the hit/ping throughput ratio."""
     header = (
         f"{'phase':<6} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'requests':>9} {'errors':>7} {'hits':>7} {'misses':>7}"
+        f"{'requests':>9} {'errors':>7} {'hits':>7} {'misses':>7} {'bytes':>6} {'client ms':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -309,14 +319,17 @@ def print_table(results: list[PhaseResult]) -> None:
         print(
             f"{r.name:<6} {r.clients:>7} {r.rps:>8.1f} {r.percentile(0.5):>8.1f} "
             f"{r.percentile(0.95):>8.1f} {r.percentile(0.99):>8.1f} {r.requests:>9} "
-            f"{r.errors:>7} {r.cache_hits:>7} {r.cache_misses:>7}"
+            f"{r.errors:>7} {r.cache_hits:>7} {r.cache_misses:>7} "
+            f"{r.response_bytes // max(1, r.requests):>6} {r.client_cpu_ms_per_request:>9.2f}"
         )
         if r.error_kinds:
             print(f"       errors: {r.error_kinds}")
     by_name = {r.name: r for r in results}
-    if "ping" in by_name and "hit" in by_name and by_name["ping"].rps:
-        ratio = by_name["hit"].rps / by_name["ping"].rps
-        print(f"cache-hit throughput / trivial endpoint = {ratio:.2f} (target >= 0.5)")
+    for name in ("hit", "lean"):
+        if "ping" in by_name and name in by_name and by_name["ping"].rps:
+            ratio = by_name[name].rps / by_name["ping"].rps
+            print(f"{name} throughput / trivial endpoint = {ratio:.2f} (target >= 0.5)")
+    print("bytes: mean response size; client ms: CPU of the load generator per request")
 
 
 def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
@@ -330,7 +343,9 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     )
     parser.add_argument("--redis-url", default=None, help="REDIS_URL for the API (default none)")
     parser.add_argument(
-        "--phases", default="ping,hit,miss", help="comma-separated: ping, hit, miss"
+        "--phases",
+        default="ping,hit,lean,miss",
+        help="comma-separated: ping, hit, lean (cache hits with explain=false), miss",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
@@ -373,6 +388,11 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     async def hit(client: Any, n: int) -> Any:
         return await client.post("/match", content=hit_body, headers=hit_headers)
 
+    lean_body = json.dumps({"query": HIT_QUERY, "explain": False}).encode()
+
+    async def lean(client: Any, n: int) -> Any:
+        return await client.post("/match", content=lean_body, headers=hit_headers)
+
     async def miss(client: Any, n: int) -> Any:
         text = f"{queries[n % len(queries)]} lot {n}"
         return await client.post("/match", json={"query": text}, headers=headers)
@@ -393,8 +413,14 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
 
         warm = httpx.post(f"{api_url}/match", json={"query": HIT_QUERY}, headers=headers)
         warm.raise_for_status()
+        httpx.post(f"{api_url}/match", content=lean_body, headers=hit_headers).raise_for_status()
         print(f"API up; '{HIT_QUERY}' → {[i['code'] for i in warm.json()['shortlist'][:5]]}")
-        plan = {"ping": (ping_url, ping), "hit": (api_url, hit), "miss": (api_url, miss)}
+        plan = {
+            "ping": (ping_url, ping),
+            "hit": (api_url, hit),
+            "lean": (api_url, lean),
+            "miss": (api_url, miss),
+        }
         for name in phases:
             url, request = plan[name]
             print(f"phase {name}: {args.clients} clients for {args.duration:.0f} s …", flush=True)
