@@ -94,7 +94,29 @@ def check_matcher(state: ApiState) -> tuple[CheckOut, dict[str, Any]]:
         return CheckOut(status="down", detail=_short(exc)), {}
     reported = str(health.get("status", "ok")).lower()
     status = reported if reported in _SEVERITY else "ok"
-    return CheckOut(status=status, detail=str(health.get("detail", ""))), health  # type: ignore[arg-type]
+    detail = str(health.get("detail") or "") or matcher_summary(health)
+    return CheckOut(status=status, detail=detail), health  # type: ignore[arg-type]
+
+
+def matcher_summary(health: dict[str, Any]) -> str:
+    """One line on the model and the indexes this process holds.
+
+    >>> matcher_summary({"model": "m", "model_loaded": True,
+    ...                  "indexes": {"tenant_a": {"backend": "faiss", "index_version": "v1"}}})
+    'model m loaded; indexes held: tenant_a (faiss v1)'
+    >>> matcher_summary({"model": "m", "model_loaded": False, "indexes": {}})
+    'model m not loaded yet; indexes held: none yet (loaded on first request per tenant)'
+    """
+    loaded = "loaded" if health.get("model_loaded") else "not loaded yet"
+    indexes = health.get("indexes") or {}
+    held = ", ".join(
+        f"{tenant} ({info.get('backend')} {info.get('index_version')})"
+        for tenant, info in sorted(indexes.items())
+    )
+    return (
+        f"model {health.get('model')} {loaded}; indexes held: "
+        f"{held or 'none yet (loaded on first request per tenant)'}"
+    )
 
 
 def check_readiness(state: ApiState) -> ReadyOut:

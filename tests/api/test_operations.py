@@ -17,7 +17,8 @@ def test_health_is_always_ok(client) -> None:
     assert uuid.UUID(response.headers["X-Request-ID"])
 
 
-def test_ready_reports_each_dependency(client) -> None:
+def test_ready_reports_each_dependency(client, tenant_a: SeededTenant) -> None:
+    client.post("/match", json={"query": "pompes"}, headers=auth(tenant_a))
     response = client.get("/ready")
     assert response.status_code == 200, response.text
     body = response.json()
@@ -26,6 +27,8 @@ def test_ready_reports_each_dependency(client) -> None:
     assert body["checks"]["cache"]["status"] == "ok"
     assert "in-process" in body["checks"]["cache"]["detail"]
     assert body["checks"]["matcher"]["status"] == "ok"
+    assert "loaded; indexes held:" in body["checks"]["matcher"]["detail"]
+    assert f"{tenant_a.tenant_id} (faiss " in body["checks"]["matcher"]["detail"]
     assert body["checks"]["llm"]["status"] == "disabled"  # no MISTRAL_API_KEY in tests
     assert body["matcher"]
 
