@@ -19,7 +19,8 @@ How the taxonomy is scaled beyond CPV's 9,454 codes, with real label material on
 CPV code (fr + en labels) first; then derived concepts built from real labels — a code
 combined with its parent ("Pompes : Pompes à eau"), the comma/"et"/"ou"-separated sub-phrases
 of a label, a code combined with its grandparent, and pairs of sibling labels ("Tours et
-Fraiseuses"). Smaller sizes take a seeded random sample of CPV codes.
+Fraiseuses"), then of cousins (same grandparent) and second cousins. Smaller sizes take a
+seeded random sample of CPV codes.
 
     .venv/bin/python benchmarks/bench_match.py --quick               # 1k + 10k, ~10 min
     .venv/bin/python benchmarks/bench_match.py                       # 1k, 10k, 100k
@@ -127,11 +128,26 @@ def scaled_taxonomy(rows: list[dict[str, str]], size: int, seed: int = 0) -> lis
                     (f"{grand['label_en']}: {row['label_en']}"),
                 )
         rng = random.Random(seed)
-        groups = [g for g in children.values() if len(g) > 1]
-        while True:  # pairs of siblings
-            group = rng.choice(groups)
-            a, b = rng.sample(group, 2)
-            yield a, f"{a['label_fr']} et {b['label_fr']}", f"{a['label_en']} and {b['label_en']}"
+        for distance in (1, 2, 3):  # pairs of siblings, then cousins, then second cousins
+            groups: dict[str, list[dict[str, str]]] = {}
+            for row in base:
+                ancestor: dict[str, str] | None = row
+                for _ in range(distance):
+                    ancestor = by_code.get(ancestor["parent_code"]) if ancestor else None
+                if ancestor is not None:
+                    groups.setdefault(ancestor["code"], []).append(row)
+            keys = sorted(groups)
+            rng.shuffle(keys)
+            for key in keys:
+                group = groups[key]
+                for i, a in enumerate(group):
+                    for b in group[i + 1 :]:
+                        yield (
+                            a,
+                            f"{a['label_fr']} et {b['label_fr']}",
+                            (f"{a['label_en']} and {b['label_en']}"),
+                        )
+        raise SystemExit(f"cannot derive {size} distinct concepts from this taxonomy")
 
     for source, fr, en in generators():
         add(source, fr, en)
