@@ -86,6 +86,8 @@ def serve_workbench(
         str(port),
         "--server.headless",
         "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     err_console.print(f"workbench on http://127.0.0.1:{port}")
     try:
