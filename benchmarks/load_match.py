@@ -11,9 +11,11 @@ What it does:
 3. drives N concurrent clients (asyncio + one pooled ``httpx.AsyncClient``) for a bounded time
    per phase: ``ping`` (the trivial endpoint), ``hit`` (one query repeated: cache hits, default
    options, so explanations included), ``lean`` (the same with ``explain: false``, a smaller
-   answer) and ``miss`` (a new query each time: real matches), and prints req/s, p50/p95/p99
-   latency, errors, the cache hits/misses the API reported, the mean response size and the
-   load generator's own CPU per request (on a small machine the client is often the limit).
+   answer) and ``miss`` (a new query each time: real matches). Each phase is cut into slices
+   interleaved with the others' (``--rounds``), so a change in the machine's background load
+   does not favour one phase. It prints req/s, p50/p95/p99 latency, errors, the cache
+   hits/misses the API reported, the mean response size and the load generator's own CPU per
+   request (on a small machine the client is often the limit).
 
 The API's rate limit is raised for the run (``API_RATE_LIMIT_PER_MINUTE``): the benchmark
 measures serving, not the limiter. All traffic stays on 127.0.0.1.
@@ -30,6 +32,7 @@ import argparse
 import asyncio
 import atexit
 import csv
+import itertools
 import json
 import os
 import shutil
@@ -240,6 +243,30 @@ class PhaseResult:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
+    def merge(self, other: PhaseResult) -> PhaseResult:
+        """This phase and another slice of it, as one."""
+        kinds = dict(self.error_kinds)
+        for kind, count in other.error_kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + count
+        total = self.requests + other.requests
+        return PhaseResult(
+            name=self.name,
+            clients=self.clients,
+            seconds=self.seconds + other.seconds,
+            requests=total,
+            errors=self.errors + other.errors,
+            error_kinds=kinds,
+            cache_hits=self.cache_hits + other.cache_hits,
+            cache_misses=self.cache_misses + other.cache_misses,
+            response_bytes=self.response_bytes + other.response_bytes,
+            client_cpu_ms_per_request=(
+                self.client_cpu_ms_per_request * self.requests
+                + other.client_cpu_ms_per_request * other.requests
+            )
+            / max(1, total),
+            latencies_ms=self.latencies_ms + other.latencies_ms,
+        )
+
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("latencies_ms")
@@ -336,7 +363,16 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200, help="concurrent clients (200)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per phase (60)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="uncounted seconds (3)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=6,
+        help="split each phase into this many slices, interleaved with the other phases, so a "
+        "change of background load hits every phase alike (6)",
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=1.0, help="uncounted seconds per slice (1)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server (1)")
     parser.add_argument(
         "--keep-alive", type=int, default=30, help="uvicorn --timeout-keep-alive, both (30)"
@@ -393,8 +429,11 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
     async def lean(client: Any, n: int) -> Any:
         return await client.post("/match", content=lean_body, headers=hit_headers)
 
+    miss_ids = itertools.count(1)  # across slices: every miss query is new
+
     async def miss(client: Any, n: int) -> Any:
-        text = f"{queries[n % len(queries)]} lot {n}"
+        i = next(miss_ids)
+        text = f"{queries[i % len(queries)]} lot {i}"
         return await client.post("/match", json={"query": text}, headers=headers)
 
     async def ping(client: Any, n: int) -> Any:
@@ -421,26 +460,35 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
             "lean": (api_url, lean),
             "miss": (api_url, miss),
         }
-        for name in phases:
-            url, request = plan[name]
-            print(f"phase {name}: {args.clients} clients for {args.duration:.0f} s …", flush=True)
-            result = asyncio.run(
-                run_phase(
-                    name,
-                    url,
-                    clients=args.clients,
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    request=request,
+        slice_s = args.duration / args.rounds
+        merged: dict[str, PhaseResult] = {}
+        for round_no in range(1, args.rounds + 1):
+            for name in phases:
+                url, request = plan[name]
+                print(
+                    f"round {round_no}/{args.rounds}, {name}: {args.clients} clients for "
+                    f"{slice_s:.0f} s …",
+                    flush=True,
                 )
-            )
-            results.append(result)
+                part = asyncio.run(
+                    run_phase(
+                        name,
+                        url,
+                        clients=args.clients,
+                        duration=slice_s,
+                        warmup=args.warmup,
+                        request=request,
+                    )
+                )
+                merged[name] = merged[name].merge(part) if name in merged else part
+        results = [merged[name] for name in phases]
     finally:
         stop_server(api)
         stop_server(trivial)
     print()
     print(
-        f"{args.clients} clients, {args.duration:.0f} s per phase, {args.workers} worker(s), "
+        f"{args.clients} clients, {args.duration:.0f} s per phase in {args.rounds} interleaved "
+        f"slices, {args.workers} worker(s), "
         f"keep-alive {args.keep_alive} s, "
         f"cache {'redis' if args.redis_url else 'in-process'}, {os.cpu_count()} CPU(s), "
         f"load average before/after {load_before:.1f}/{os.getloadavg()[0]:.1f}"
@@ -451,6 +499,7 @@ def main() -> None:  # noqa: PLR0915 - a script: setup, servers, phases, report
         payload = {
             "clients": args.clients,
             "duration_s": args.duration,
+            "rounds": args.rounds,
             "workers": args.workers,
             "redis": bool(args.redis_url),
             "seed": counts,
