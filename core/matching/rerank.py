@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def llm_rerank(
     *,
     tenant_id: str | None = None,
     timeout_s: float = RERANK_TIMEOUT_S,
+    settings: Any = None,
 ) -> RerankOutcome:
     """Ask the LLM to reorder ``[(concept_id, text)]`` for ``query``.
 
@@ -41,7 +43,7 @@ def llm_rerank(
             None, "rerank LLM indisponible (core.llm absent) — LLM rerank unavailable"
         )
     try:
-        llm = get_llm()
+        llm = get_llm(settings)
         if not getattr(llm, "configured", False):
             return RerankOutcome(
                 None,

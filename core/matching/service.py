@@ -495,12 +495,8 @@ class Matcher:
         else:
             catalog = load_catalog(session, tenant, model=model)
         faiss: FaissIndex | None
-        if (
-            old is not None
-            and old.catalog is catalog
-            and old.manifest_mtime == mtime
-            and old.faiss is not None
-        ):
+        # Same data and same manifest: the previous decision (FAISS, or why not) still holds.
+        if old is not None and old.catalog is catalog and old.manifest_mtime == mtime:
             faiss, matrix, rows, note = old.faiss, old.faiss_matrix, old.faiss_row, old.vector_note
         else:
             faiss, matrix, rows, note = self._load_faiss(session, tenant, catalog)
@@ -781,6 +777,7 @@ class Matcher:
                 texts,
                 tenant_id=catalog.tenant_id,
                 timeout_s=min(RERANK_TIMEOUT_S, self.settings.mistral_timeout_seconds),
+                settings=self.settings,
             )
             if outcome.warning:
                 warnings.append(outcome.warning)

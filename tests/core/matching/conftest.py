@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from sqlalchemy import insert
 
+from tests.fake_mistral.fixtures import fake, fake_mistral, llm_settings  # noqa: F401 (fixtures)
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_CPV = REPO_ROOT / "data" / "sample" / "cpv_sample.csv"
 SAMPLE_DECP = REPO_ROOT / "data" / "sample" / "decp_sample.csv"
