@@ -207,6 +207,41 @@ def _probe_matcher(session: Session, tenant_id: str) -> list[str]:
     )
 
 
+def _probe_concepts_query(session: Session, tenant_id: str) -> list[str]:
+    from contextlib import suppress
+
+    from core.concepts_query import get_concept, search_concepts
+    from core.errors import NotFoundError
+
+    found = [v.concept_id for v in search_concepts(session, tenant_id, q="pompes", status=None)]
+    # every tenant's pumps concept is asked for: only this tenant's may come back
+    pumps = select(Concept.concept_id).where(Concept.code == "42122000")
+    for concept_id in session.scalars(pumps):
+        with suppress(NotFoundError):
+            found.append(get_concept(session, tenant_id, concept_id).concept_id)
+    return tenants_of(session, Concept, found)
+
+
+def _probe_match_logs(session: Session, tenant_id: str) -> list[str]:
+    from contextlib import suppress
+
+    from core.errors import NotFoundError
+    from core.match_logs import get_match_log
+
+    found = []
+    asked = select(QueryMatchLog.request_id).where(QueryMatchLog.raw_text == "pompe").limit(500)
+    for request_id in session.scalars(asked):  # every tenant's: only this tenant's may answer
+        with suppress(NotFoundError):
+            found.append(get_match_log(session, tenant_id, request_id).request_id)
+    return tenants_of(session, QueryMatchLog, found)
+
+
+def _probe_api_keys(session: Session, tenant_id: str) -> list[str]:
+    from core.apikeys import list_api_keys
+
+    return tenants_of(session, ApiKey, [k.api_key_id for k in list_api_keys(session, tenant_id)])
+
+
 READS: list[Read] = [
     *(Read(f"core.tenancy.scoped({m.__name__})", _scoped_probe(m)) for m in TENANT_OWNED_MODELS),
     Read("core.reporting.tenant_counts", _probe_tenant_counts),
@@ -226,6 +261,9 @@ READS: list[Read] = [
     Read("core.matching.catalog.load_catalog", _probe_matching_catalog),
     Read("core.matching.companies (companies_for, activated_concepts)", _probe_matching_companies),
     Read("core.matching.service.Matcher.match", _probe_matcher),
+    Read("core.concepts_query (get_concept, search_concepts)", _probe_concepts_query),
+    Read("core.match_logs.get_match_log", _probe_match_logs),
+    Read("core.apikeys.list_api_keys", _probe_api_keys),
 ]
 """Every read function of ``core`` checked for isolation. Append yours (see the top)."""
 
