@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from tests.api.api_helpers import (
     HIGH_LIMIT,
     LIFTING,

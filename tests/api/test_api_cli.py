@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.api.api_helpers import PUMPS, SeededTenant, free_port
 from typer.testing import CliRunner
 
 from core.cli.main import app
+from tests.api.api_helpers import PUMPS, SeededTenant, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

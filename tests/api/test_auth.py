@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.api.api_helpers import PUMPS, SeededTenant, auth
 
 PROTECTED = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.api_helpers import PUMPS, SeededTenant, auth, free_port
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from tests.api.api_helpers import PUMPS, SeededTenant, auth, free_port
 
 
 def test_health_is_always_ok(client) -> None:

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from tests.api.api_helpers import PUMPS, SeededTenant, auth, free_port
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.ratelimit import window_of
+from tests.api.api_helpers import PUMPS, SeededTenant, auth, free_port
 
 pytestmark = pytest.mark.redis
 

@@ -14,8 +14,9 @@ import os
 
 import pytest
 import schemathesis
-from tests.api.api_helpers import SeededTenant
 from hypothesis import HealthCheck, settings
+
+from tests.api.api_helpers import SeededTenant
 
 MAX_EXAMPLES = 25
 
