@@ -8,7 +8,8 @@ Two methods, chosen per request:
 * :func:`rrf` — reciprocal rank fusion, ``Σ 1 / (k + rank)``: only ranks matter, so it needs no
   calibration and is robust when one source's scores are on an odd scale.
 
-Sums use :func:`math.fsum`, so results do not depend on the order of the inputs.
+Results never depend on the order of the inputs: sources are added in name order, and RRF
+sums with :func:`math.fsum`.
 """
 
 from __future__ import annotations
@@ -106,16 +107,18 @@ def weighted(
     {'b': 0.7, 'a': 0.6}
     """
     norm = check_weights(weights)
+    # sources in name order: the same additions in the same order, whatever the input order
+    sources = [(norm.get(name, 0.0), scores[name]) for name in sorted(scores)]
     keys: set[K] = set()
-    for source_scores in scores.values():
+    for _, source_scores in sources:
         keys.update(source_scores)
     fused: dict[K, float] = {}
     for key in keys:
-        parts = [
-            norm.get(source, 0.0) * min(1.0, max(0.0, float(source_scores.get(key, 0.0))))
-            for source, source_scores in scores.items()
-        ]
-        fused[key] = min(1.0, math.fsum(parts))
+        total = 0.0
+        for weight, source_scores in sources:
+            value = source_scores.get(key, 0.0)
+            total += weight * (0.0 if value <= 0.0 else 1.0 if value >= 1.0 else float(value))
+        fused[key] = min(1.0, total)
     return _sorted_desc(fused)
 
 

@@ -30,8 +30,10 @@ from scipy import sparse
 FUZZY_MIN_TOKEN_LEN = 4
 """Shorter unknown tokens are not fuzzy-matched (too many false friends)."""
 FUZZY_CUTOFF = 84.0
+FUZZY_MAX_TOKENS = 4
+"""At most this many unknown tokens of one query are fuzzy-matched (the longest first)."""
 """``fuzz.ratio`` a typo must reach to stand for a vocabulary token (1 edit in 6+ letters)."""
-FINE_POOL = 300
+FINE_POOL = 150
 """Entries re-scored by the finer scorer."""
 LABEL_COVERAGE_EXPONENT = 0.45
 """Coarse score = label_coverage^0.45 × query_coverage^0.55 (tuned on the dev pairs)."""
@@ -125,6 +127,7 @@ class LexicalIndex:
 
         ids: dict[int, float] = {}
         fuzzy: dict[str, str] = {}
+        unknown: list[str] = []
         weight = 0.0
         for token in dict.fromkeys(normalized_query.split()):
             vid = self.vocab.get(token)
@@ -133,8 +136,9 @@ class LexicalIndex:
                 weight += float(self.idf[vid])
                 continue
             weight += self.max_idf
-            if len(token) < FUZZY_MIN_TOKEN_LEN or token.isdigit():
-                continue
+            if len(token) >= FUZZY_MIN_TOKEN_LEN and not token.isdigit():
+                unknown.append(token)
+        for token in sorted(unknown, key=len, reverse=True)[:FUZZY_MAX_TOKENS]:
             found = self._fuzzy(token)
             if found is not None:
                 word, sim = found

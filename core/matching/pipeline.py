@@ -195,12 +195,19 @@ def rank(
                     example_cos[row] = (value, ex_row)
             _fill(concept_cos, vectors, qv, list(example_cos))
 
+    vector_norms: dict[int, float] = {}
+
     def vector_evidence_norm(row: int) -> float:
+        if row in vector_norms:
+            return vector_norms[row]
         own = concept_cos.get(row)
         own_norm = fusion.calibrate_cosine(own, floor=cosine_floor) if own is not None else 0.0
         found = example_cos.get(row)
         ex_norm = fusion.calibrate_cosine(found[0], floor=cosine_floor) if found else 0.0
-        return fusion.combine_evidence(own_norm, ex_norm, bonus=EXAMPLE_VECTOR_BONUS)
+        value = fusion.combine_evidence(own_norm, ex_norm, bonus=EXAMPLE_VECTOR_BONUS)
+        if own is not None:  # final once the concept's own cosine is known
+            vector_norms[row] = value
+        return value
 
     candidates = set(concept_cos) | set(example_cos)
     vector_score = {r: vector_evidence_norm(r) for r in candidates}

@@ -50,6 +50,7 @@ from core.matching.index import (
     manifest_path,
     pgvector_search,
     read_manifest,
+    single_threaded_search,
     source_signature,
 )
 from core.matching.normalize import normalize
@@ -63,6 +64,7 @@ from core.matching.pipeline import (
 from core.matching.querylog import log_match
 from core.matching.rerank import RERANK_TIMEOUT_S, llm_rerank
 from core.matching.types import (
+    CompanyHit,
     FusionOptions,
     MatchOptions,
     MatchResult,
@@ -79,6 +81,8 @@ RECHECK_SECONDS = 10.0
 FILTER_CACHE_SECONDS = 10.0
 """How long activation-based filter sets are reused."""
 MAX_COMPANIES = 100
+COMPANY_CACHE_MAX = 50_000
+"""Concepts whose companies a tenant state remembers (refreshed with the activations)."""
 VALID_STATUSES = tuple(s.value for s in ConceptStatus)
 
 
@@ -96,6 +100,7 @@ class _TenantState:
     checked_at: float
     epoch: int = 0
     filter_sets: dict[Any, tuple[float, set[int]]] = field(default_factory=dict)
+    companies: dict[tuple[int, int], list[CompanyHit]] = field(default_factory=dict)
 
     @property
     def index_version(self) -> str:
@@ -117,6 +122,7 @@ class Matcher:
     """Hybrid matcher (see the module docstring); create it with :func:`get_matcher`."""
 
     def __init__(self, settings: Settings | None = None) -> None:
+        single_threaded_search()
         self.settings = settings or get_settings()
         self.cache: MatchCache = make_cache(
             self.settings.redis_url, self.settings.cache_ttl_seconds
@@ -721,6 +727,19 @@ class Matcher:
 
         return VectorSource("pgvector", search, exact, note=note)
 
+    def _companies(
+        self, session: Session, state: _TenantState, concept_ids: list[int], limit: int
+    ) -> dict[int, list[CompanyHit]]:
+        """Companies per concept, remembered with the tenant's activation fingerprint."""
+        missing = [cid for cid in concept_ids if (cid, limit) not in state.companies]
+        if missing and limit > 0:
+            found = companies_for(session, state.catalog.tenant_id, missing, limit=limit)
+            if len(state.companies) > COMPANY_CACHE_MAX:
+                state.companies.clear()
+            for cid in missing:
+                state.companies[(cid, limit)] = found.get(cid, [])
+        return {cid: state.companies.get((cid, limit), []) for cid in concept_ids}
+
     # ------------------------------------------------------------------ computing -------
     def _rank(
         self,
@@ -799,9 +818,7 @@ class Matcher:
                 )
             )
         concept_ids = [int(catalog.ids[r]) for r in rows]
-        companies = companies_for(
-            session, catalog.tenant_id, concept_ids, limit=options.max_companies
-        )
+        companies = self._companies(session, state, concept_ids, options.max_companies)
         shortlist = []
         for r in rows:
             concept_id = int(catalog.ids[r])
