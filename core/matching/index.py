@@ -40,8 +40,8 @@ from core.tenancy import require_tenant, scoped, validate_tenant_id
 
 INDEX_FORMAT = 1
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 256
 MANIFEST_NAME = "manifest.json"
 KEEP_OLD_VERSIONS = 1
 """Older index files kept beside the current one, for readers still loading them."""
