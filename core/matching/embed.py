@@ -52,6 +52,8 @@ class Encoder(Protocol):
 
     def encode_documents(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
 
+    def clear_query_cache(self) -> None: ...
+
 
 def model_family(model_name: str) -> str:
     """``e5`` / ``minilm`` / ``other``: decides prefixes and the cosine floor.
@@ -161,6 +163,10 @@ class _BaseEncoder:
                 parts.append(self._encode(batch, is_query=is_query))
                 bar.update(len(batch))
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+    def clear_query_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure cold queries with this)."""
+        self._cache = _QueryCache(QUERY_CACHE_SIZE)
 
     @property
     def cache_info(self) -> dict[str, int]:
