@@ -80,8 +80,7 @@ def main() -> None:
         queries = encoder.encode_queries(texts_q)
         for variant, langs in (("fr", ["fr"]), ("en", ["en"]), ("fr+en", ["fr", "en"])):
             docs = [
-                concept_text({"fr": r["label_fr"], "en": r["label_en"]}, langs=langs)
-                for r in rows
+                concept_text({"fr": r["label_fr"], "en": r["label_en"]}, langs=langs) for r in rows
             ]
             start = time.perf_counter()
             matrix = encoder.encode_documents(docs)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.matching.lexical import LexicalIndex
 from core.matching.normalize import normalize
-from core.models import CompanyConceptActivation, Concept, ConceptExample
+from core.models import CompanyConceptActivation, CompanyProfile, Concept, ConceptExample
 from core.tenancy import scoped
 
 LANG_PREFERENCE = ("fr", "en")
@@ -170,14 +170,17 @@ def catalog_signature(session: Session, tenant_id: str) -> str:
 
 
 def activation_signature(session: Session, tenant_id: str) -> str:
-    """Fingerprint of the tenant's activations (companies shown per concept)."""
-    stmt = scoped(CompanyConceptActivation, tenant_id).with_only_columns(
-        func.count(),
-        func.coalesce(func.sum(CompanyConceptActivation.activation_id), 0),
-        func.max(CompanyConceptActivation.updated_at),
-    )
-    count, total, latest = session.execute(stmt).one()
-    return f"{count}:{total}:{latest.isoformat() if latest else '-'}"
+    """Fingerprint of the tenant's activations and company profiles (the companies shown per
+    concept): ``"<activation count>:…"``."""
+    parts = []
+    for model, pk in (
+        (CompanyConceptActivation, CompanyConceptActivation.activation_id),
+        (CompanyProfile, CompanyProfile.company_id),
+    ):
+        for column in (func.count(), func.coalesce(func.sum(pk), 0), func.max(model.updated_at)):
+            parts.append(scoped(model, tenant_id).with_only_columns(column).scalar_subquery())
+    values = session.execute(select(*parts)).one()
+    return ":".join(v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values)
 
 
 def load_catalog(session: Session, tenant_id: str, *, model: str) -> Catalog:

@@ -46,14 +46,15 @@ def activated_concepts(session: Session, tenant_id: str) -> set[int]:
 
 
 def companies_for(
-    session: Session, tenant_id: str, concept_ids: Sequence[int], *, limit: int
+    session: Session, tenant_id: str, concept_ids: Sequence[int] | None, *, limit: int
 ) -> dict[int, list[CompanyHit]]:
     """Per concept, its activated companies by activation score (at most ``limit`` each).
 
     One query: a window function numbers each concept's companies, best first (claimed
-    activations win ties).
+    activations win ties). ``concept_ids=None`` reads every concept of the tenant (the
+    matcher preloads small tenants this way).
     """
-    if not concept_ids or limit <= 0:
+    if concept_ids is not None and not concept_ids or limit <= 0:
         return {}
     act = CompanyConceptActivation
     rank = (
@@ -64,8 +65,9 @@ def companies_for(
         )
         .label("rank")
     )
+    where = () if concept_ids is None else (act.concept_id.in_(list(concept_ids)),)
     inner = (
-        scoped(act, tenant_id, act.concept_id.in_(list(concept_ids)))
+        scoped(act, tenant_id, *where)
         .join(
             CompanyProfile,
             (CompanyProfile.company_id == act.company_id)

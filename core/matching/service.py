@@ -82,6 +82,9 @@ FILTER_CACHE_SECONDS = 10.0
 """How long activation-based filter sets are reused."""
 MAX_COMPANIES = 100
 COMPANY_CACHE_MAX = 50_000
+PRELOAD_MAX_ACTIVATIONS = 200_000
+"""Tenants with at most this many activations have every concept's companies in memory (no
+query per match); larger ones are read per shortlist and remembered."""
 """Concepts whose companies a tenant state remembers (refreshed with the activations)."""
 VALID_STATUSES = tuple(s.value for s in ConceptStatus)
 
@@ -101,6 +104,7 @@ class _TenantState:
     epoch: int = 0
     filter_sets: dict[Any, tuple[float, set[int]]] = field(default_factory=dict)
     companies: dict[tuple[int, int], list[CompanyHit]] = field(default_factory=dict)
+    preloaded: dict[int, list[CompanyHit]] | None = None  # every concept's best companies
 
     @property
     def index_version(self) -> str:
@@ -506,6 +510,16 @@ class Matcher:
             faiss, matrix, rows, note = old.faiss, old.faiss_matrix, old.faiss_row, old.vector_note
         else:
             faiss, matrix, rows, note = self._load_faiss(session, tenant, catalog)
+        if old is not None and old.activation_sig == activations:
+            preloaded, remembered = old.preloaded, old.companies
+        else:
+            remembered = {}
+            count = int(activations.split(":", 1)[0])
+            preloaded = (
+                companies_for(session, tenant, None, limit=MAX_COMPANIES)
+                if count <= PRELOAD_MAX_ACTIVATIONS
+                else None
+            )
         return _TenantState(
             catalog=catalog,
             faiss=faiss,
@@ -516,6 +530,8 @@ class Matcher:
             activation_sig=activations,
             checked_at=time.monotonic(),
             epoch=epoch,
+            companies=remembered,
+            preloaded=preloaded,
         )
 
     def _load_faiss(
@@ -731,6 +747,8 @@ class Matcher:
         self, session: Session, state: _TenantState, concept_ids: list[int], limit: int
     ) -> dict[int, list[CompanyHit]]:
         """Companies per concept, remembered with the tenant's activation fingerprint."""
+        if state.preloaded is not None:
+            return {cid: state.preloaded.get(cid, [])[:limit] for cid in concept_ids}
         missing = [cid for cid in concept_ids if (cid, limit) not in state.companies]
         if missing and limit > 0:
             found = companies_for(session, state.catalog.tenant_id, missing, limit=limit)

@@ -305,3 +305,17 @@ def test_examples_are_a_third_source(session, matcher, small_tenant, settings):
     assert all(i.explanation.example is None for i in without.shortlist)
     alone = next(i for i in without.shortlist if i.code == "42122300")
     assert item.score > alone.score  # label and example agree: more evidence
+
+
+def test_new_activations_show_up(session, matcher, small_tenant):
+    from tests.core.matching.conftest import activate, add_company
+
+    before = matcher.match(session, small_tenant, "pompes")
+    assert before.shortlist[0].code == "42122000"
+    assert before.shortlist[0].companies == []
+    company = add_company(session, small_tenant, "Hydro Pompes SA", "404833048")
+    activate(session, small_tenant, company, before.shortlist[0].concept_id, 0.8)
+    matcher.invalidate(small_tenant)  # what curation does; otherwise seen within 10 s
+    after = matcher.match(session, small_tenant, "pompes")
+    assert not after.cache_hit
+    assert [c.name for c in after.shortlist[0].companies] == ["Hydro Pompes SA"]
