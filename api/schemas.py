@@ -145,6 +145,7 @@ class CandidateExplanationOut(BaseModel):
     filters_passed: list[str]
     rerank_change: int | None
     example: str | None
+    agreeing_examples: int = 0
     sentence_fr: str
     sentence_en: str
 

@@ -75,6 +75,7 @@ def explain_row(
     matched_text = lex_ev.text if has_lexical and lex_ev else None
     matched_kind = lex_ev.kind if has_lexical and lex_ev else None
     matched_lang = lex_ev.lang if has_lexical and lex_ev else None
+    others = lex_ev.others if lex_ev is not None and has_lexical else 0
     example = None
     if lex_ev is not None and lex_ev.kind == "example" and has_lexical:
         example = lex_ev.text
@@ -92,10 +93,12 @@ def explain_row(
         fr.append(
             f"{_kind_fr(matched_kind)} {_quote_fr(matched_text)} proche des mots de la demande "
             f"(score lexical {_fr_num(lexical_score or 0.0, 0)}/100{rank_fr})"
+            + (f", comme {others} autre(s) exemple(s) du même concept" if others else "")
         )
         en.append(
             f"{matched_kind} {_quote_en(matched_text)} shares the request's words "
             f"(lexical score {lexical_score or 0.0:.0f}/100{rank_en})"
+            + (f", as do {others} other example(s) of this concept" if others else "")
         )
     if cosine is not None:
         rank_fr = f", rang {vec_rank}" if vec_rank else ""
@@ -143,6 +146,7 @@ def explain_row(
         filters_passed=list(filters_passed),
         rerank_change=rerank_change,
         example=example,
+        agreeing_examples=others,
         sentence_fr=_sentence(label, fr, lang="fr"),
         sentence_en=_sentence(label, en, lang="en"),
     )

@@ -18,6 +18,8 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+import numpy as np
+
 K = TypeVar("K", bound=Hashable)
 
 
@@ -90,6 +92,30 @@ def combine_evidence(primary: float, secondary: float, *, bonus: float) -> float
     return min(1.0, max(0.0, high + bonus * max(0.0, low)))
 
 
+def calibrate_cosines(cosines: np.ndarray, *, floor: float, ceiling: float = 1.0) -> np.ndarray:
+    """:func:`calibrate_cosine` over an array (float64), for the ranking's hot path.
+
+    >>> calibrate_cosines(np.array([0.1, 0.6, 1.2]), floor=0.2).round(6).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if ceiling <= floor:
+        raise ValueError(f"ceiling {ceiling} must be above floor {floor}")
+    values = (np.asarray(cosines, dtype=np.float64) - floor) / (ceiling - floor)
+    return np.minimum(1.0, np.maximum(0.0, values))
+
+
+def combine_evidence_arrays(
+    primary: np.ndarray, secondary: np.ndarray, *, bonus: float
+) -> np.ndarray:
+    """:func:`combine_evidence` element-wise.
+
+    >>> combine_evidence_arrays(np.array([0.8, 0.4]), np.array([0.5, 0.2]), bonus=0.5).tolist()
+    [1.0, 0.5]
+    """
+    high, low = np.maximum(primary, secondary), np.minimum(primary, secondary)
+    return np.minimum(1.0, np.maximum(0.0, high + bonus * np.maximum(0.0, low)))
+
+
 def weighted(
     scores: Mapping[str, Mapping[K, float]], *, weights: Mapping[str, float]
 ) -> dict[K, float]:
@@ -122,6 +148,28 @@ def weighted(
     return _sorted_desc(fused)
 
 
+def weighted_arrays(
+    scores: Mapping[str, np.ndarray], *, weights: Mapping[str, float]
+) -> np.ndarray:
+    """:func:`weighted` over aligned arrays (one score per candidate and source), unsorted.
+
+    Same arithmetic in the same order as :func:`weighted`, so both give identical floats.
+
+    >>> weighted_arrays({"lexical": np.array([1.0, 0.5]), "vector": np.array([0.0, 1.0])},
+    ...                 weights={"lexical": 0.6, "vector": 0.4}).tolist()
+    [0.6, 0.7]
+    """
+    norm = check_weights(weights)
+    total: np.ndarray | None = None
+    for name in sorted(scores):
+        values = np.asarray(scores[name], dtype=np.float64)
+        part = norm.get(name, 0.0) * np.minimum(1.0, np.maximum(0.0, values))
+        total = part if total is None else total + part
+    if total is None:
+        return np.zeros(0)
+    return np.minimum(1.0, total)
+
+
 def rrf(
     rankings: Mapping[str, Sequence[K]] | Iterable[Sequence[K]], *, k: int = 60
 ) -> dict[K, float]:
@@ -142,6 +190,22 @@ def rrf(
         for rank, key in enumerate(ranked, start=1):
             parts.setdefault(key, []).append(1.0 / (k + rank))
     return _sorted_desc({key: math.fsum(values) for key, values in parts.items()})
+
+
+def rrf_arrays(ranks: Sequence[np.ndarray], *, k: int = 60) -> np.ndarray:
+    """:func:`rrf` from aligned 1-based rank arrays (0 = absent from that list), unsorted.
+
+    >>> rrf_arrays([np.array([1, 2, 0]), np.array([0, 1, 2])], k=60).tolist() == [
+    ...     1/61, 1/62 + 1/61, 1/62]
+    True
+    """
+    if k < 1:
+        raise ValueError(f"RRF k must be >= 1, got {k}")
+    total = np.zeros(len(ranks[0]) if ranks else 0)
+    for ranked in ranks:
+        ranked = np.asarray(ranked)
+        total = total + np.where(ranked > 0, 1.0 / (k + np.maximum(ranked, 1)), 0.0)
+    return total
 
 
 def rrf_max(n_lists: int, *, k: int = 60) -> float:

@@ -93,7 +93,7 @@ class LexicalIndex:
         for entry, text in enumerate(self.normalized):
             if text:
                 self._exact.setdefault(text, []).append(entry)
-            for token in set(text.split()):
+            for token in dict.fromkeys(text.split()):  # ordered: same ids in every process
                 cols.append(vocab.setdefault(token, len(vocab)))
                 rows.append(entry)
         self.vocab = vocab

@@ -11,7 +11,9 @@ Candidate sources:
   lexically and by cosine, and credited to their concept, discounted a little because an
   example is evidence for a concept, not the concept itself.
 
-Fusion uses the best of (label, example) per concept and per source. Whatever the fusion
+Fusion uses the best of (label, example) per concept and per source, the weaker adding a
+share of itself; further examples of the same concept that share the request's words add to
+the example evidence (``EXAMPLE_AGREEMENT``). Whatever the fusion
 method, every candidate also gets a *confidence*: the weighted mean of its normalised scores
 (lexical / 100 and calibrated cosine). The **adaptive cut-off** keeps a candidate only if its
 confidence is at least ``CUTOFF_FLOOR`` and at least ``CUTOFF_RELATIVE`` × the best
@@ -21,7 +23,7 @@ equals a normalised label or synonym) are pinned first with score 1.0 and never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +32,8 @@ from core.matching import fusion
 from core.matching.catalog import Catalog
 from core.matching.lexical import top_rows
 
+RANKING_VERSION = 2
+"""Bumped when scoring changes, so cached results of the old scoring are not served."""
 LEXICAL_POOL = 100
 """Concepts taken from the lexical list into fusion."""
 VECTOR_POOL = 100
@@ -44,6 +48,11 @@ EXAMPLE_LEXICAL_BONUS = 0.6
 EXAMPLE_VECTOR_BONUS = 0.2
 """When a concept's label *and* one of its examples match, the weaker adds this share (see
 ``fusion.combine_evidence``)."""
+EXAMPLE_AGREEMENT = 0.33
+"""Each further example of a concept sharing the request's words adds this × (its score /
+100)² × 100 to the best one's score (capped at 100): three past demands worded like the
+request are stronger evidence than one. Tuned on the dev pairs (10k concepts, 1,287
+held-out texts): weighted nDCG@10 0.290 → 0.300, both halves of the split improving."""
 EXACT_SUBSET_MAX = 4096
 """With a filter leaving at most this many concepts, cosines are computed exactly for them."""
 CUTOFF_FLOOR = 0.25
@@ -75,6 +84,30 @@ class Evidence:
     kind: str  # label | synonym | example
     text: str
     lang: str | None
+    others: int = 0  # other examples of the same concept that also share the request's words
+
+
+class _LazyEvidence(Mapping[int, "Evidence"]):
+    """Evidence per candidate row, computed when asked: only the shortlist is explained."""
+
+    def __init__(self, rows: list[int], compute: Callable[[int], Evidence]) -> None:
+        self._rows = dict.fromkeys(rows)
+        self._compute = compute
+        self._done: dict[int, Evidence] = {}
+
+    def __getitem__(self, row: int) -> Evidence:
+        if row not in self._rows:
+            raise KeyError(row)
+        found = self._done.get(row)
+        if found is None:
+            found = self._done[row] = self._compute(row)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 @dataclass
@@ -90,8 +123,8 @@ class Ranking:
     vector_norm: dict[int, float]
     lexical_rank: dict[int, int]
     vector_rank: dict[int, int]
-    lexical_evidence: dict[int, Evidence]
-    vector_evidence: dict[int, Evidence]
+    lexical_evidence: Mapping[int, Evidence]  # computed on first access (few rows are shown)
+    vector_evidence: Mapping[int, Evidence]
     exact: set[int]
     kept: list[int]  # ``order`` after the cut-off
     cutoff: float
@@ -115,15 +148,29 @@ class Ranking:
         return found or ["lexical"]
 
 
-def _fill(
-    known: dict[int, float], vectors: VectorSource, query: np.ndarray, rows: list[int]
-) -> None:
-    """Add exact cosines for the rows not yet in ``known`` (in place)."""
-    gaps = np.array([r for r in rows if r not in known], dtype=np.int64)
+def _fill(own_cos: np.ndarray, vectors: VectorSource, query: np.ndarray, rows: np.ndarray) -> None:
+    """Compute the exact cosines of ``rows`` still unknown (NaN) in ``own_cos``, in place."""
+    gaps = rows[np.isnan(own_cos[rows])]
     if len(gaps):
-        for row, value in zip(gaps.tolist(), vectors.exact(query, gaps).tolist(), strict=True):
-            if np.isfinite(value):
-                known[row] = float(value)
+        own_cos[gaps] = vectors.exact(query, gaps)
+
+
+def _vector_norm(own: np.ndarray, example: np.ndarray, cosine_floor: float) -> np.ndarray:
+    """Vector evidence 0..1 per row: calibrated own cosine and best example, combined."""
+    own_norm = np.where(
+        np.isfinite(own), fusion.calibrate_cosines(np.nan_to_num(own), floor=cosine_floor), 0.0
+    )
+    ex_norm = np.where(
+        np.isfinite(example),
+        fusion.calibrate_cosines(np.where(np.isfinite(example), example, 0.0), floor=cosine_floor),
+        0.0,
+    )
+    return fusion.combine_evidence_arrays(own_norm, ex_norm, bonus=EXAMPLE_VECTOR_BONUS)
+
+
+def _ranks_of(rows: list[int], ranks: dict[int, int]) -> np.ndarray:
+    """1-based rank of each row in one candidate list (0 = not in it)."""
+    return np.fromiter((ranks.get(r, 0) for r in rows), dtype=np.int64, count=len(rows))
 
 
 def rank(
@@ -160,6 +207,7 @@ def rank(
     label_score = lex.owner_score
     example_score = np.zeros(n, dtype=np.float32)
     example_row = np.full(n, -1, dtype=np.int64)  # best matching example of each concept
+    example_votes = np.zeros(n, dtype=np.int64)  # examples of each concept sharing a word
     fuzzy = dict(lex.fuzzy)
     examples = catalog.examples if use_examples else None
     ex_allowed = None
@@ -173,69 +221,74 @@ def rank(
             by_score = positive[np.argsort(credited[positive], kind="stable")]
             example_score[examples.concept_row[by_score]] = credited[by_score]  # last = best
             example_row[examples.concept_row[by_score]] = by_score
+            # several earlier texts of one concept sharing the request's words agree
+            owners = examples.concept_row[positive]
+            shares = np.bincount(owners, weights=(credited[positive] / 100.0) ** 2, minlength=n)
+            others = np.maximum(0.0, shares - (example_score / 100.0) ** 2)
+            example_score = np.minimum(
+                100.0, example_score + EXAMPLE_AGREEMENT * 100.0 * others
+            ).astype(np.float32)
+            example_votes = np.bincount(owners, minlength=n)
     high = np.maximum(label_score, example_score)
     low = np.minimum(label_score, example_score)
     lex_score = np.minimum(100.0, high + EXAMPLE_LEXICAL_BONUS * low)
     lexical_list = [int(r) for r in top_rows(lex_score, LEXICAL_POOL)]
 
     # ---- vector: concept embeddings, then examples ---------------------------------------
-    concept_cos: dict[int, float] = {}
-    example_cos: dict[int, tuple[float, int]] = {}  # row → (discounted cosine, example row)
+    # Dense per-row arrays (NaN / -inf = unknown): one numpy pass instead of dict work per
+    # candidate, which cost more than the searches themselves at 10k concepts.
+    own_cos = np.full(n, np.nan)  # the concept's own cosine (float64)
+    example_cos = np.full(n, -np.inf)  # best discounted cosine of one of its examples
+    example_src = np.full(n, -1, dtype=np.int64)  # that example's row
+    candidates = np.zeros(0, dtype=np.int64)
     qv = query_vector if vectors.backend != "none" else None
     if qv is not None:
         hits = vectors.search(qv, VECTOR_POOL)
-        concept_cos = dict(zip(hits.rows.tolist(), hits.cosines.tolist(), strict=True))
+        own_cos[hits.rows] = hits.cosines
+        candidates = hits.rows.astype(np.int64)
         if examples is not None:
             nearest = examples.nearest(qv, EXAMPLE_POOL, ex_allowed)
-            for ex_row_f, sim in zip(nearest[0].tolist(), nearest[1].tolist(), strict=True):
-                ex_row = int(ex_row_f)
-                row = int(examples.concept_row[ex_row])
-                value = float(sim) * EXAMPLE_VECTOR_DISCOUNT
-                if value > example_cos.get(row, (-2.0, -1))[0]:
-                    example_cos[row] = (value, ex_row)
-            _fill(concept_cos, vectors, qv, list(example_cos))
-
-    vector_norms: dict[int, float] = {}
-
-    def vector_evidence_norm(row: int) -> float:
-        if row in vector_norms:
-            return vector_norms[row]
-        own = concept_cos.get(row)
-        own_norm = fusion.calibrate_cosine(own, floor=cosine_floor) if own is not None else 0.0
-        found = example_cos.get(row)
-        ex_norm = fusion.calibrate_cosine(found[0], floor=cosine_floor) if found else 0.0
-        value = fusion.combine_evidence(own_norm, ex_norm, bonus=EXAMPLE_VECTOR_BONUS)
-        if own is not None:  # final once the concept's own cosine is known
-            vector_norms[row] = value
-        return value
-
-    candidates = set(concept_cos) | set(example_cos)
-    vector_score = {r: vector_evidence_norm(r) for r in candidates}
-    vector_list = sorted(candidates, key=lambda r: (-vector_score[r], r))[:VECTOR_POOL]
+            ex_rows = nearest[0].astype(np.int64)
+            values = nearest[1] * EXAMPLE_VECTOR_DISCOUNT
+            # best value per concept (the first listed on ties)
+            owners = examples.concept_row[ex_rows]
+            by_owner = np.lexsort((np.arange(len(values)), -values, owners))
+            with_example, first = np.unique(owners[by_owner], return_index=True)
+            example_cos[with_example] = values[by_owner[first]]
+            example_src[with_example] = ex_rows[by_owner[first]]
+            _fill(own_cos, vectors, qv, with_example)
+            candidates = np.concatenate([candidates, with_example])
+    candidates = np.unique(candidates)
+    vector_score = _vector_norm(own_cos[candidates], example_cos[candidates], cosine_floor)
+    vector_list = candidates[np.lexsort((candidates, -vector_score))][:VECTOR_POOL].tolist()
 
     # ---- union, gap filling, normalisation -------------------------------------------------
     union = list(dict.fromkeys(lexical_list + vector_list))
+    rows = np.asarray(union, dtype=np.int64)
     if qv is not None:
-        _fill(concept_cos, vectors, qv, union)
-    cos = {
-        r: max(concept_cos.get(r, -1.0), example_cos.get(r, (-1.0, -1))[0])
-        for r in union
-        if r in concept_cos or r in example_cos
-    }
-    vec_source = {
-        r: ex_row for r, (value, ex_row) in example_cos.items() if value > concept_cos.get(r, -1.0)
-    }
-    lexical = {r: float(lex_score[r]) for r in union}
-    lexical_norm = {r: lexical[r] / 100.0 for r in union}
-    vector_norm = {r: vector_evidence_norm(r) for r in union}
-    confidence = fusion.weighted(
-        {"lexical": lexical_norm, "vector": vector_norm}, weights=norm_weights
+        _fill(own_cos, vectors, qv, rows)
+    own, ex = own_cos[rows], example_cos[rows]
+    best_cos = np.maximum(np.where(np.isfinite(own), own, -1.0), np.maximum(ex, -1.0))
+    has_cos = np.isfinite(own) | np.isfinite(ex)
+    cos = dict(zip(rows[has_cos].tolist(), best_cos[has_cos].tolist(), strict=True))
+    lex_values = lex_score[rows].astype(np.float64)
+    lex_norm_values = lex_values / 100.0
+    vec_norm_values = _vector_norm(own, ex, cosine_floor)
+    conf_values = fusion.weighted_arrays(
+        {"lexical": lex_norm_values, "vector": vec_norm_values}, weights=norm_weights
     )
+    row_list = rows.tolist()
+    lexical = dict(zip(row_list, lex_values.tolist(), strict=True))
+    lexical_norm = dict(zip(row_list, lex_norm_values.tolist(), strict=True))
+    vector_norm = dict(zip(row_list, vec_norm_values.tolist(), strict=True))
+    confidence = dict(zip(row_list, conf_values.tolist(), strict=True))
+    lexical_rank = {r: i for i, r in enumerate(lexical_list, start=1)}
+    vector_rank = {r: i for i, r in enumerate(vector_list, start=1)}
     if method == "rrf":
-        lists: dict[str, list[int]] = {"lexical": lexical_list, "vector": vector_list}
-        raw: dict[int, float] = fusion.rrf(lists, k=rrf_k)
-        top = fusion.rrf_max(2, k=rrf_k)
-        fused = {r: raw.get(r, 0.0) / top for r in union}
+        fused_values = fusion.rrf_arrays(
+            [_ranks_of(row_list, lexical_rank), _ranks_of(row_list, vector_rank)], k=rrf_k
+        ) / fusion.rrf_max(2, k=rrf_k)
+        fused = dict(zip(row_list, fused_values.tolist(), strict=True))
     else:
         fused = dict(confidence)
 
@@ -260,7 +313,12 @@ def rank(
 
     def lexical_evidence(row: int) -> Evidence:
         if example_score[row] > label_score[row] and examples is not None:
-            return Evidence("example", examples.texts[int(example_row[row])], None)
+            return Evidence(
+                "example",
+                examples.texts[int(example_row[row])],
+                None,
+                others=max(0, int(example_votes[row]) - 1),
+            )
         entry = int(lex.owner_entry[row])
         if entry < 0:
             return Evidence("label", "", None)
@@ -269,8 +327,10 @@ def rank(
         )
 
     def vector_evidence(row: int) -> Evidence:
-        if row in vec_source and examples is not None:
-            return Evidence("example", examples.texts[vec_source[row]], None)
+        if examples is not None and example_src[row] >= 0:
+            mine = own_cos[row]
+            if example_cos[row] > (mine if np.isfinite(mine) else -1.0):
+                return Evidence("example", examples.texts[int(example_src[row])], None)
         return Evidence("concept", "", None)
 
     return Ranking(
@@ -278,13 +338,13 @@ def rank(
         fused=fused,
         confidence=confidence,
         lexical=lexical,
-        cosine={r: cos[r] for r in union if r in cos},
+        cosine=cos,
         lexical_norm=lexical_norm,
         vector_norm=vector_norm,
-        lexical_rank={r: i for i, r in enumerate(lexical_list, start=1)},
-        vector_rank={r: i for i, r in enumerate(vector_list, start=1)},
-        lexical_evidence={r: lexical_evidence(r) for r in union},
-        vector_evidence={r: vector_evidence(r) for r in union},
+        lexical_rank=lexical_rank,
+        vector_rank=vector_rank,
+        lexical_evidence=_LazyEvidence(union, lexical_evidence),
+        vector_evidence=_LazyEvidence(union, vector_evidence),
         exact=exact_rows,
         kept=kept,
         cutoff=cutoff,

@@ -56,6 +56,7 @@ from core.matching.index import (
 from core.matching.normalize import normalize
 from core.matching.pipeline import (
     EXACT_SUBSET_MAX,
+    RANKING_VERSION,
     Ranking,
     VectorHits,
     VectorSource,
@@ -115,7 +116,10 @@ class _TenantState:
     @property
     def cache_version(self) -> str:
         activations = hashlib.sha1(self.activation_sig.encode()).hexdigest()[:8]
-        return f"{self.index_version}|{self.catalog.short_signature}|{activations}|{self.epoch}"
+        return (
+            f"r{RANKING_VERSION}|{self.index_version}|{self.catalog.short_signature}"
+            f"|{activations}|{self.epoch}"
+        )
 
 
 def _bilingual(fr: str, en: str) -> str:

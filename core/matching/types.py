@@ -97,6 +97,7 @@ class CandidateExplanation:
     example: str | None  # a labelled example text that supported the match
     sentence_fr: str
     sentence_en: str
+    agreeing_examples: int = 0  # further examples of the concept sharing the request's words
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def demo_tenant(engine, embedder) -> tuple[str, str]:
     """A demo-like tenant (real CPV labels, DECP suppliers) and an admin login on it."""
-    from tests.curation_seed import seed_tenant
-
     from core import curation
     from core.db import session_scope
     from core.users import create_user
+    from tests.curation_seed import seed_tenant
 
     tenant = f"tenant_br_{uuid.uuid4().hex[:8]}"
     username = f"admin_{uuid.uuid4().hex[:6]}"

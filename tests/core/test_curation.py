@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.curation_seed import DRAFT_KEYS, QUEUE_KEYS, Seed, seed_tenant
 from sqlalchemy import select
 
 from core import curation
 from core.errors import NotFoundError, UserError, ValidationProblems
 from core.models import Concept, CurationEvent, MergeProposal
+from tests.curation_seed import DRAFT_KEYS, QUEUE_KEYS, Seed, seed_tenant
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.curation_seed import NODES, Seed, seed_tenant
 
 from core import glossary_browse, lookups, query_log
 from core.errors import NotFoundError, UserError
 from core.notebook_summary import notebook_summary
+from tests.curation_seed import NODES, Seed, seed_tenant
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from tests.curation_seed import Seed, seed_tenant
 
 APP = Path(__file__).resolve().parents[2] / "workbench" / "streamlit_app.py"

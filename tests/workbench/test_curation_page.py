@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.curation_seed import DRAFT_KEYS, QUEUE_KEYS
 from sqlalchemy import select
 
 from core.models import Concept, CurationEvent
+from tests.curation_seed import DRAFT_KEYS, QUEUE_KEYS
 
 
 def _status(cid: int) -> tuple[str, int | None, str | None]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.fake_mistral.responders import tagged_translator
-
 from core.language import QUALITY_COLUMNS, quality_report, quality_summary, translate_fields
 from core.tenancy import ensure_tenant
+from tests.fake_mistral.responders import tagged_translator
 
 
 def _rows(report, check: str) -> set[tuple[str, object]]:

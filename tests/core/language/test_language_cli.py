@@ -6,19 +6,18 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from tests.fake_mistral.responders import tagged_translator
 from typer.testing import CliRunner
 
 from core.cli.main import app
+from tests.fake_mistral.responders import tagged_translator
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def seeded(engine, tenant_id: str) -> str:
-    from tests.fake_mistral.rows import add_concept
-
     from core.db import session_scope
+    from tests.fake_mistral.rows import add_concept
 
     with session_scope() as s:
         add_concept(s, tenant_id, "K1", {"fr": "Tours"})

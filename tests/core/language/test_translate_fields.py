@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from tests.fake_mistral import server_error
-from tests.fake_mistral.responders import tagged_translator
 from sqlalchemy import select
 
 from core.language import set_text, translate_fields, translate_tenant
 from core.language.provenance import value_hash
 from core.llm import LLM
 from core.models import Concept, GlossaryNode
+from tests.fake_mistral import server_error
+from tests.fake_mistral.responders import tagged_translator
 
 CONCEPT_FIELDS = ["labels", "synonyms", "definitions"]
 
@@ -60,9 +60,8 @@ def test_missing_texts_are_filled_with_machine_provenance(
 def test_translations_persist_and_a_second_run_changes_nothing(
     engine, tenant_id: str, translator: LLM, fake
 ) -> None:
-    from tests.fake_mistral.rows import add_concept, add_node
-
     from core.db import session_scope
+    from tests.fake_mistral.rows import add_concept, add_node
 
     with session_scope() as s:
         add_concept(s, tenant_id, "A1", {"fr": "Fraiseuses"})

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from tests.fake_mistral import malformed, ok
-
 from core.llm import LLM
 from core.llm.enrich import propose_definition, propose_synonyms, summarise_company
+from tests.fake_mistral import malformed, ok
 
 
 def concept(**kw):

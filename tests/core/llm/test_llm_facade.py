@@ -7,17 +7,6 @@ import threading
 import time
 
 import pytest
-from tests.fake_mistral import (
-    bad_envelope,
-    drop,
-    malformed,
-    ok,
-    rate_limited,
-    server_error,
-    slow,
-    status,
-)
-from tests.fake_mistral.responders import reranker, short_translator, tagged_translator
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -30,6 +19,17 @@ from core.llm import (
     get_llm,
 )
 from core.llm.usage import estimate_cost
+from tests.fake_mistral import (
+    bad_envelope,
+    drop,
+    malformed,
+    ok,
+    rate_limited,
+    server_error,
+    slow,
+    status,
+)
+from tests.fake_mistral.responders import reranker, short_translator, tagged_translator
 
 
 class Pair(BaseModel):

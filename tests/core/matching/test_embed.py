@@ -73,3 +73,13 @@ def test_embed_examples(session, settings, tenant_id, small_rows):
 def test_concept_text_uses_every_language():
     text = concept_text({"en": "Pumps", "fr": "Pompes"}, {"en": ["pump"]}, {"fr": "Machines."})
     assert text == "Pompes. Pumps. pump. Machines."
+
+
+def test_single_query_fast_path_gives_the_batch_vector(encoder):
+    """``encode_query`` skips ``encode``'s batching; the vector must not change."""
+    texts = ["Travaux de réfection de la toiture du gymnase", "usinage titane", "pumps"]
+    fresh = [t + " (bis)" for t in texts]  # not in the LRU yet
+    single = np.vstack([encoder.encode_query(t) for t in fresh])
+    batch = encoder.encode_queries(fresh)
+    assert np.allclose(single, batch, atol=1e-5)
+    assert np.allclose(np.linalg.norm(single, axis=1), 1.0, atol=1e-4)

@@ -135,3 +135,40 @@ def test_cutoff_keeps_a_prefix_of_strong_scores(scores) -> None:
         assert value >= 0.2
     for value in ordered[kept:]:
         assert value < max(0.2, 0.5 * ordered[0]) or kept == 0
+
+
+arrays = st.lists(st.floats(min_value=-0.5, max_value=1.5, allow_nan=False), max_size=20)
+
+
+@given(arrays, st.data(), weights)
+def test_array_fusion_gives_the_scalar_floats(lex, data, ws) -> None:
+    """The ranking's numpy path computes exactly what the scalar functions define."""
+    import numpy as np
+
+    from core.matching.fusion import (
+        calibrate_cosines,
+        combine_evidence,
+        combine_evidence_arrays,
+        rrf_arrays,
+        weighted_arrays,
+    )
+
+    vec = data.draw(st.lists(st.floats(-0.5, 1.5, allow_nan=False), min_size=len(lex),
+                             max_size=len(lex)))  # fmt: skip
+    w = {"lexical": ws[0], "vector": ws[1]}
+    scalar = weighted({"lexical": dict(enumerate(lex)), "vector": dict(enumerate(vec))}, weights=w)
+    fast = weighted_arrays({"lexical": np.array(lex), "vector": np.array(vec)}, weights=w)
+    assert [scalar[i] for i in range(len(lex))] == fast.tolist()
+    assert calibrate_cosines(np.array(lex), floor=0.15).tolist() == [
+        calibrate_cosine(x, floor=0.15) for x in lex
+    ]
+    assert combine_evidence_arrays(np.array(lex), np.array(vec), bonus=0.2).tolist() == [
+        combine_evidence(a, b, bonus=0.2) for a, b in zip(lex, vec, strict=True)
+    ]
+    ranks_a = data.draw(st.permutations(list(range(1, len(lex) + 1))))
+    list_a = sorted(range(len(lex)), key=lambda i: ranks_a[i])
+    list_b = [i for i in list_a[::-1] if i % 3]  # another order, some rows absent
+    ranks_b = [list_b.index(i) + 1 if i in list_b else 0 for i in range(len(lex))]
+    expected = rrf({"a": list_a, "b": list_b}, k=60)
+    got = rrf_arrays([np.array(ranks_a), np.array(ranks_b)], k=60)
+    assert [expected.get(i, 0.0) for i in range(len(lex))] == got.tolist()

@@ -65,3 +65,10 @@ def test_unrelated_words_score_nothing(index_and_rows) -> None:
 def test_top_rows_orders_and_limits() -> None:
     assert top_rows(np.array([0.1, 0.0, 0.7, 0.7, 0.3]), 3).tolist() == [2, 3, 4]
     assert top_rows(np.zeros(4), 3).tolist() == []
+
+
+def test_vocabulary_ids_follow_the_text_not_the_hash_seed():
+    """Ids in first-appearance order: sums, ties and typo lookups are the same in every
+    process (a ``set`` made them depend on ``PYTHONHASHSEED``)."""
+    index = LexicalIndex(["pompe eau chaude", "eau froide", "pompe"], [0, 1, 2], 3)
+    assert index.vocab_list == ["pompe", "eau", "chaude", "froide"]

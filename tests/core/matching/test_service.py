@@ -275,22 +275,28 @@ def test_get_matcher_is_process_wide(settings):
     assert get_matcher(settings) is get_matcher(settings)
 
 
-def test_examples_are_a_third_source(session, matcher, small_tenant, settings):
-    from core.matching.store import embed_examples
+def _add_example(session, tenant_id: str, code: str, text: str) -> None:
+    """Label ``text`` with the concept of ``code`` (as a past contract of a buyer)."""
     from core.models import ConceptExample
     from tests.core.matching.conftest import digest
 
-    # a real contract object (DECP sample) labelled 42122300 by its buyer
-    text = "Marché d'exploitation et de maintenance des surpresseurs du patrimoine Elogie-Siemp"
     concept = session.scalars(
-        select(Concept).where(Concept.tenant_id == small_tenant, Concept.code == "42122300")
+        select(Concept).where(Concept.tenant_id == tenant_id, Concept.code == code)
     ).one()
     session.add(
         ConceptExample(
-            tenant_id=small_tenant, concept_id=concept.concept_id, text=text,
+            tenant_id=tenant_id, concept_id=concept.concept_id, text=text,
             text_hash=digest(text), source="contract",
         )
     )  # fmt: skip
+
+
+def test_examples_are_a_third_source(session, matcher, small_tenant, settings):
+    from core.matching.store import embed_examples
+
+    # a real contract object (DECP sample) labelled 42122300 by its buyer
+    text = "Marché d'exploitation et de maintenance des surpresseurs du patrimoine Elogie-Siemp"
+    _add_example(session, small_tenant, "42122300", text)
     session.flush()
     embed_examples(session, small_tenant, settings=settings)
     matcher.invalidate(small_tenant)
@@ -319,3 +325,35 @@ def test_new_activations_show_up(session, matcher, small_tenant):
     after = matcher.match(session, small_tenant, "pompes")
     assert not after.cache_hit
     assert [c.name for c in after.shortlist[0].companies] == ["Hydro Pompes SA"]
+
+
+def test_agreeing_examples_add_evidence(session, matcher, small_tenant, settings):
+    """Two past demands worded like the request beat one, and the explanation counts them."""
+    from core.matching.store import embed_examples
+
+    def add(code: str, text: str) -> None:
+        _add_example(session, small_tenant, code, text)
+
+    # the same wording labelled with two codes by different buyers, one code twice
+    add("42122300", "Entretien des surpresseurs de la résidence Belleville")
+    add("42122300", "Entretien des surpresseurs des immeubles du bailleur")
+    add("42122000", "Entretien des surpresseurs de la résidence Belleville")
+    session.flush()
+    embed_examples(session, small_tenant, settings=settings)
+    matcher.invalidate(small_tenant)
+    query = "entretien résidence Belleville"  # words of the examples, not of the labels
+    ids = {
+        code: session.scalars(
+            select(Concept.concept_id).where(
+                Concept.tenant_id == small_tenant, Concept.code == code
+            )
+        ).one()
+        for code in ("42122300", "42122000")
+    }
+    lexical = matcher.rankings(session, small_tenant, query)["lexical"]
+    assert lexical.index(ids["42122300"]) < lexical.index(ids["42122000"])
+    twice = next(i for i in matcher.match(session, small_tenant, query).shortlist
+                 if i.code == "42122300")  # fmt: skip
+    assert twice.explanation.agreeing_examples == 1
+    assert "autre(s) exemple(s)" in twice.explanation.sentence_fr
+    assert "other example(s)" in twice.explanation.sentence_en

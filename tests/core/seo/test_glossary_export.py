@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from tests.fake_mistral import malformed, ok
 from typer.testing import CliRunner
 
 from core.errors import UserError
 from core.llm import LLM
 from core.seo import export_glossary
+from tests.fake_mistral import malformed, ok
 
 BASE = "https://glossaire.example.fr/g"
 EVIL = 'Tours <script>alert("x")</script> & "guillemets" \'o\''
@@ -253,9 +253,8 @@ def test_re_export_replaces_the_site_and_foreign_folders_are_refused(
 
 
 def test_other_tenants_are_not_exported(session, tenant_id, glossary, tmp_path) -> None:
-    from tests.fake_mistral.rows import add_concept
-
     from core.tenancy import ensure_tenant
+    from tests.fake_mistral.rows import add_concept
 
     other = ensure_tenant(session, f"{tenant_id}_b")
     add_concept(session, other, "99999999", {"fr": "Secret d'un autre"})
@@ -286,10 +285,9 @@ def test_long_definitions_are_summarised_by_the_llm_when_configured(
 
 
 def test_export_glossary_command(engine, tenant_id, tmp_path) -> None:
-    from tests.fake_mistral.rows import add_concept
-
     from core.cli.main import app
     from core.db import session_scope
+    from tests.fake_mistral.rows import add_concept
 
     with session_scope() as s:
         add_concept(s, tenant_id, "1", {"fr": "Tours", "en": "Lathes"})
