@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.matching.types import MatchOptions, MatchResult
+from core.matching.types import MatchOptions, MatchResult, plain
 from core.models import QueryMatchLog
 
 
@@ -17,7 +16,7 @@ def options_json(options: MatchOptions) -> dict[str, Any]:
     >>> options_json(MatchOptions(top_k=3))["statuses"]
     ['validated']
     """
-    data = dataclasses.asdict(options)
+    data = plain(options)
     data["statuses"] = list(options.statuses)
     return data
 
@@ -40,7 +39,7 @@ def log_match(
                 "label": item.label,
                 "score": item.score,
                 "sources": item.sources,
-                **(dataclasses.asdict(item.explanation) if item.explanation else {}),
+                **(plain(item.explanation) if item.explanation else {}),
             }
             for item in result.shortlist
         ],

@@ -357,3 +357,17 @@ def test_agreeing_examples_add_evidence(session, matcher, small_tenant, settings
     assert twice.explanation.agreeing_examples == 1
     assert "autre(s) exemple(s)" in twice.explanation.sentence_fr
     assert "other example(s)" in twice.explanation.sentence_en
+
+
+def test_result_serialisation_equals_asdict(session, matcher, match_tenant):
+    """The cache and the query log serialise with ``plain``: same dict as ``asdict``."""
+    import dataclasses
+
+    from core.matching.types import plain
+
+    result = matcher.match(session, match_tenant.tenant_id, "pompes à eau", log=False)
+    assert result.shortlist
+    assert result.shortlist[0].explanation is not None
+    assert plain(result) == dataclasses.asdict(result)
+    options = MatchOptions(top_k=3, statuses=("validated", "draft"))
+    assert plain(options) == dataclasses.asdict(options)
