@@ -22,6 +22,7 @@ of a label, a code combined with its grandparent, and pairs of sibling labels ("
 Fraiseuses"), then of cousins (same grandparent) and second cousins. Smaller sizes take a
 seeded random sample of CPV codes.
 
+    .venv/bin/pip install -e '.[bench]'                                # txtai, bm25s (peers)
     .venv/bin/python benchmarks/bench_match.py --quick               # 1k + 10k, ~10 min
     .venv/bin/python benchmarks/bench_match.py                       # 1k, 10k, 100k
     .venv/bin/python benchmarks/bench_match.py --sizes 10000 --queries 500 --json runs/b.json
@@ -566,6 +567,16 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(ROOT / "data" / "cache" / "bench"))
     parser.add_argument("--json", dest="json_path", help="also write the figures here")
     args = parser.parse_args()
+    if args.peers:
+        import importlib.util
+
+        missing = [m for m in ("txtai", "bm25s") if importlib.util.find_spec(m) is None]
+        if missing:
+            parser.exit(
+                2,
+                f"error: the peers need {', '.join(missing)}: "
+                ".venv/bin/pip install -e '.[bench]' (or run with --no-peers)\n",
+            )
     if args.quick:
         args.sizes, args.queries = "1000,10000", min(args.queries, 150)
     data_dir = Path(args.data_dir)
