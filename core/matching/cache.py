@@ -42,12 +42,13 @@ class MatchCache(Protocol):
     """What the matcher needs from a cache backend."""
 
     backend: str
+    keeps_objects: bool  # True: values are kept as given; False: JSON-ready dicts only
 
-    def get(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
+    def get(self, key: str) -> tuple[Any, str | None]:
         """``(value or None, warning or None)``."""
         ...
 
-    def set(self, key: str, value: dict[str, Any]) -> str | None:
+    def set(self, key: str, value: Any) -> str | None:
         """Store; returns a warning when it could not."""
         ...
 
@@ -55,17 +56,23 @@ class MatchCache(Protocol):
 
 
 class MemoryCache:
-    """Thread-safe in-process LRU with a time-to-live (values stored as JSON strings)."""
+    """Thread-safe in-process LRU with a time-to-live.
+
+    Values are kept as given, not as JSON: the matcher stores its frozen results, which saves
+    serialising on a miss and parsing on a hit (about 0.5 ms of a 10 ms miss). Callers must
+    treat what they get as read-only.
+    """
 
     backend = "memory"
+    keeps_objects = True
 
     def __init__(self, ttl_seconds: int, max_entries: int = MEMORY_MAX_ENTRIES) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
-        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._data: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
+    def get(self, key: str) -> tuple[Any, str | None]:
         """The cached value if present and not expired."""
         if self.ttl <= 0:
             return None, None
@@ -73,20 +80,19 @@ class MemoryCache:
             found = self._data.get(key)
             if found is None:
                 return None, None
-            expires, raw = found
+            expires, value = found
             if expires < time.monotonic():
                 del self._data[key]
                 return None, None
             self._data.move_to_end(key)
-        return json.loads(raw), None
+        return value, None
 
-    def set(self, key: str, value: dict[str, Any]) -> str | None:
+    def set(self, key: str, value: Any) -> str | None:
         """Store with the TTL, evicting the least recently used beyond ``max_entries``."""
         if self.ttl <= 0:
             return None
-        raw = json.dumps(value, default=str)
         with self._lock:
-            self._data[key] = (time.monotonic() + self.ttl, raw)
+            self._data[key] = (time.monotonic() + self.ttl, value)
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
@@ -109,6 +115,7 @@ class RedisCache:
     """Redis with short socket timeouts and a back-off after errors."""
 
     backend = "redis"
+    keeps_objects = False  # shared between processes: JSON
 
     def __init__(self, url: str, ttl_seconds: int) -> None:
         import redis

@@ -209,8 +209,12 @@ class Matcher:
                 warnings.append(warning)
                 cache_trouble = True
             if cached is not None:
+                found = (
+                    cached if isinstance(cached, MatchResult) else MatchResult.from_dict(cached)
+                )
                 result = replace(
-                    MatchResult.from_dict(cached),
+                    found,
+                    shortlist=list(found.shortlist),  # a caller's list, not the cached one
                     request_id=uuid.uuid4(),
                     query=text,
                     cache_hit=True,
@@ -221,7 +225,7 @@ class Matcher:
                 return result
         result, cacheable = self._compute(session, state, text, normalized, options, warnings)
         if options.use_cache and cacheable and not cache_trouble:
-            warning = self.cache.set(key, result.to_dict())
+            warning = self.cache.set(key, result if self.cache.keeps_objects else result.to_dict())
             if warning:
                 warnings.append(warning)
         result = replace(result, latency_ms=(time.perf_counter() - started) * 1000)

@@ -372,3 +372,18 @@ def test_result_serialisation_equals_asdict(session, matcher, match_tenant):
     assert plain(result) == dataclasses.asdict(result)
     options = MatchOptions(top_k=3, statuses=("validated", "draft"))
     assert plain(options) == dataclasses.asdict(options)
+
+
+def test_memory_cache_hits_do_not_share_the_shortlist(session, matcher, match_tenant):
+    """The in-process cache keeps result objects: a caller emptying its list changes nothing."""
+    tenant = match_tenant.tenant_id
+    first = matcher.match(session, tenant, "pompes à eau potable", log=False)
+    hit = matcher.match(session, tenant, "pompes à eau potable", log=False)
+    assert hit.cache_hit
+    assert not first.cache_hit
+    assert hit.request_id != first.request_id
+    hit.shortlist.clear()
+    again = matcher.match(session, tenant, "pompes à eau potable", log=False)
+    assert again.cache_hit
+    assert [i.concept_id for i in again.shortlist] == [i.concept_id for i in first.shortlist]
+    assert again.shortlist
