@@ -233,7 +233,7 @@ class SentenceTransformerEncoder(_BaseEncoder):
 
     def _encode_one(self, text: str) -> np.ndarray:
         if self._onnx is not None:
-            return self._onnx.encode(self._prefixes[0] + text)
+            return _l2(self._onnx.encode(self._prefixes[0] + text))
         import torch
 
         with torch.inference_mode():

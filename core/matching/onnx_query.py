@@ -64,7 +64,7 @@ def fingerprint(model_path: str | Path) -> str:
 
 
 class OnnxQueryModel:
-    """Tokenizer + exported transformer + mean pooling + L2, for one text at a time."""
+    """Tokenizer + exported transformer + mean pooling, for one text at a time."""
 
     def __init__(self, session: Any, tokenizer: Any, max_length: int) -> None:
         self.session = session
@@ -73,7 +73,7 @@ class OnnxQueryModel:
         self.inputs = [i.name for i in session.get_inputs()]
 
     def encode(self, text: str) -> np.ndarray:
-        """The L2-normalised mean-pooled vector of ``text`` (float32)."""
+        """The mean-pooled vector of ``text`` (float32; the caller normalises it)."""
         batch = self.tokenizer(
             [text], return_tensors="np", truncation=True, max_length=self.max_length
         )
@@ -81,8 +81,7 @@ class OnnxQueryModel:
         hidden = self.session.run(None, feed)[0]
         mask = feed["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        vector = pooled[0].astype(np.float32)
-        return vector / max(float(np.linalg.norm(vector)), 1e-12)
+        return pooled[0].astype(np.float32)
 
 
 def _export(model: Any, target: Path) -> None:

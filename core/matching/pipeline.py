@@ -156,14 +156,13 @@ def _fill(own_cos: np.ndarray, vectors: VectorSource, query: np.ndarray, rows: n
 
 
 def _vector_norm(own: np.ndarray, example: np.ndarray, cosine_floor: float) -> np.ndarray:
-    """Vector evidence 0..1 per row: calibrated own cosine and best example, combined."""
-    own_norm = np.where(
-        np.isfinite(own), fusion.calibrate_cosines(np.nan_to_num(own), floor=cosine_floor), 0.0
-    )
-    ex_norm = np.where(
-        np.isfinite(example),
-        fusion.calibrate_cosines(np.where(np.isfinite(example), example, 0.0), floor=cosine_floor),
-        0.0,
+    """Vector evidence 0..1 per row: calibrated own cosine and best example, combined.
+
+    Unknown cosines (NaN, -inf) count as -1, which calibrates to 0.
+    """
+    own_norm = fusion.calibrate_cosines(np.where(np.isfinite(own), own, -1.0), floor=cosine_floor)
+    ex_norm = fusion.calibrate_cosines(
+        np.where(np.isfinite(example), example, -1.0), floor=cosine_floor
     )
     return fusion.combine_evidence_arrays(own_norm, ex_norm, bonus=EXAMPLE_VECTOR_BONUS)
 
